@@ -1,0 +1,3 @@
+from areaprofile.cli import main
+
+raise SystemExit(main())
