@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Create .venv/ inside the repo and install the pinned stack (idempotent, fast on re-runs).
+# Usage: scripts/setup.sh [--test]   (--test also installs what the tests need: Chromium, poppler)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x .venv/bin/python ]; then
+  echo "areaprofile: creating .venv/ ..."
+  python3 -m venv .venv
+fi
+if [ ! -x .venv/bin/uv ]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check uv
+fi
+stamp=.venv/.requirements.sha256
+want=$(sha256sum requirements.txt | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "areaprofile: installing Python packages from requirements.txt ..."
+  .venv/bin/uv pip install -q --python .venv/bin/python -r requirements.txt
+  .venv/bin/uv pip install -q --python .venv/bin/python --no-deps -e .
+  echo "$want" > "$stamp"
+fi
+
+# Map assets (Leaflet etc.) are served by the app itself, never from a CDN.
+bash scripts/fetch_assets.sh
+
+if [ "${1:-}" = "--test" ]; then
+  need=()
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+  command -v pdftotext >/dev/null || need+=(poppler-utils)
+  if [ ${#need[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "areaprofile: installing ${need[*]} from Debian ..."
+      apt-get update -qq >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    else
+      echo "areaprofile: the tests need ${need[*]}; install them (e.g. sudo apt-get install ${need[*]})." >&2
+      exit 1
+    fi
+  fi
+fi
