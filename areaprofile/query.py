@@ -1,0 +1,194 @@
+"""The one query layer: every page, the CLI and the reports ask here, so numbers agree.
+
+A count is the number of published rows, nothing de-duplicated. Filters are validated
+against the store and the fixed vocabularies; a wrong area, type or month becomes one
+sentence that says what is allowed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from areaprofile.config import AREAS, ASB, CRIME_TYPES, default_store_path
+from areaprofile.errors import AreaprofileError
+
+GROUP_COLUMNS = ("area", "ward", "lsoa", "month", "crime_type")
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+#: Names a user may give instead of a list of types.
+ALL_CRIME = "all-crime"  # every type except ASB, as police 'total recorded crime' counts
+TYPE_GROUPS = {ALL_CRIME: tuple(t for t in CRIME_TYPES if t != ASB), "asb": (ASB,), "all": CRIME_TYPES}
+
+
+@dataclass(frozen=True)
+class Store:
+    """An open, read-only store. ``version`` changes whenever the file is rebuilt."""
+
+    path: Path
+    version: str
+    con: duckdb.DuckDBPyConnection
+
+    def sql(self, query: str, params: list | None = None) -> pd.DataFrame:
+        """Run a query on a private cursor (safe from several Streamlit threads)."""
+        cursor = self.con.cursor()
+        try:
+            return cursor.execute(query, params or []).df()
+        finally:
+            cursor.close()
+
+    def scalar(self, query: str, params: list | None = None):
+        cursor = self.con.cursor()
+        try:
+            row = cursor.execute(query, params or []).fetchall()
+            return row[0][0] if row else None
+        finally:
+            cursor.close()
+
+
+_open_lock = threading.Lock()
+_open_stores: dict[str, Store] = {}
+
+
+def open_store(path: str | Path | None = None) -> Store:
+    """The store at ``path`` (default: $AREAPROFILE_STORE or store/areaprofile.duckdb).
+
+    The connection is reused while the file is unchanged and reopened after a rebuild, so a
+    long-running app picks up new data without a restart.
+    """
+    path = Path(path) if path else default_store_path()
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise AreaprofileError(
+            f"No store at {path}; build it first with `areaprofile build --source DIR` (DIR laid out like shared/data)."
+        ) from None
+    version = f"{stat.st_ino}-{stat.st_mtime_ns}-{stat.st_size}"
+    key = str(path.resolve())
+    with _open_lock:
+        current = _open_stores.get(key)
+        if current is not None and current.version == version:
+            return current
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+        except duckdb.Error as exc:
+            raise AreaprofileError(f"{path}: the store cannot be opened ({str(exc).splitlines()[0]}); rebuild it.") from None
+        store = Store(path=path, version=version, con=con)
+        _open_stores[key] = store
+        return store
+
+
+def months(store: Store) -> list[str]:
+    """Months loaded, oldest first."""
+    return store.sql("SELECT DISTINCT month FROM crimes ORDER BY month")["month"].tolist()
+
+
+def resolve_crime_types(crime_types) -> list[str] | None:
+    """Published type names from names or group words; None means every type."""
+    if crime_types is None:
+        return None
+    if isinstance(crime_types, str):
+        crime_types = [crime_types]
+    resolved: list[str] = []
+    for name in crime_types:
+        if name in TYPE_GROUPS:
+            resolved.extend(TYPE_GROUPS[name])
+        elif name in CRIME_TYPES:
+            resolved.append(name)
+        else:
+            raise AreaprofileError(
+                f"Unknown crime type '{name}'; use one of: {', '.join(CRIME_TYPES)} (or all-crime, asb)."
+            )
+    return sorted(set(resolved))
+
+
+def check_area(area: str | None) -> str | None:
+    if area is None or area in AREAS:
+        return area
+    raise AreaprofileError(f"Unknown area '{area}'; use one of: {', '.join(AREAS)}.")
+
+
+def check_month(month: str | None, what: str = "month") -> str | None:
+    if month is None or MONTH.match(month):
+        return month
+    raise AreaprofileError(f"The {what} '{month}' is not a month; write it as YYYY-MM, e.g. 2021-09.")
+
+
+def where_clause(
+    start: str | None = None,
+    end: str | None = None,
+    area: str | None = None,
+    crime_types=None,
+    ward: str | None = None,
+) -> tuple[str, list]:
+    """SQL WHERE text and parameters for the standard filters (validated)."""
+    check_month(start, "start month")
+    check_month(end, "end month")
+    if start and end and start > end:
+        raise AreaprofileError(f"The period starts ({start}) after it ends ({end}); swap the months.")
+    clauses, params = ["TRUE"], []
+    if start:
+        clauses.append("month >= ?")
+        params.append(start)
+    if end:
+        clauses.append("month <= ?")
+        params.append(end)
+    if check_area(area):
+        clauses.append("area = ?")
+        params.append(area)
+    if ward:
+        clauses.append("ward = ?")
+        params.append(ward)
+    types = resolve_crime_types(crime_types)
+    if types is not None:
+        clauses.append(f"crime_type IN ({','.join('?' * len(types))})")
+        params.extend(types)
+    return " AND ".join(clauses), params
+
+
+def parse_group_columns(by) -> list[str]:
+    if isinstance(by, str):
+        by = [c.strip() for c in by.split(",") if c.strip()]
+    by = list(by)
+    unknown = [c for c in by if c not in GROUP_COLUMNS]
+    if unknown or not by:
+        raise AreaprofileError(f"Cannot count by '{','.join(unknown) or ''}'; choose from {', '.join(GROUP_COLUMNS)}.")
+    if len(set(by)) != len(by):
+        raise AreaprofileError(f"A column is named twice in '{','.join(by)}'; name each once.")
+    return by
+
+
+def counts(
+    store: Store,
+    by,
+    start: str | None = None,
+    end: str | None = None,
+    area: str | None = None,
+    crime_types=None,
+    ward: str | None = None,
+) -> pd.DataFrame:
+    """Number of published rows per group, columns ``by + ['count']``, sorted by ``by``."""
+    columns = parse_group_columns(by)
+    where, params = where_clause(start, end, area, crime_types, ward)
+    select = ", ".join(columns)
+    frame = store.sql(
+        f"SELECT {select}, COUNT(*)::BIGINT AS count FROM crimes WHERE {where} GROUP BY {select} ORDER BY {select}",
+        params,
+    )
+    return frame.reset_index(drop=True)
+
+
+def total(store: Store, **filters) -> int:
+    """One number: rows matching the filters."""
+    where, params = where_clause(**filters)
+    return int(store.scalar(f"SELECT COUNT(*) FROM crimes WHERE {where}", params))
+
+
+def store_path_from_env() -> Path:
+    return Path(os.environ.get("AREAPROFILE_STORE", default_store_path()))

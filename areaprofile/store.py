@@ -1,0 +1,382 @@
+"""Build the embedded store (one DuckDB file) from sources, atomically.
+
+The build reads every street file and the reference files, checks them, places each row in
+its LSOA, ward and area, and writes a complete new store beside the old one. Only when all
+of that has worked is the new file swapped in with one ``os.replace``: a failed, killed or
+concurrent build leaves the previous store exactly as it was.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from areaprofile.areas import Geography, build_geography, load_area_definitions, place_rows
+from areaprofile.config import DEFAULT_LA_CODE
+from areaprofile.errors import AreaprofileError
+from areaprofile.sources import ons
+from areaprofile.sources.police_uk import MonthRows, StreetFile, find_street_files, read_street_file
+
+#: Published columns as they are kept in the store (snake_case of the street-file header).
+RAW_COLUMNS = {
+    "Crime ID": "crime_id",
+    "Month": "month",
+    "Reported by": "reported_by",
+    "Falls within": "falls_within",
+    "Location": "location",
+    "LSOA code": "lsoa_code",
+    "LSOA name": "lsoa_name",
+    "Crime type": "crime_type",
+    "Last outcome category": "last_outcome",
+    "Context": "context",
+}
+CRIME_COLUMNS = [
+    "crime_id", "month", "reported_by", "falls_within", "lon", "lat", "location", "lsoa_code", "lsoa_name",
+    "crime_type", "last_outcome", "context", "file_key",
+]
+PLACED_COLUMNS = ["lsoa", "lsoa11", "ward_code", "ward", "area", "easting", "northing"]
+
+
+@dataclass
+class BuildReport:
+    """What a build did, for the CLI, the log table and the Data & sources page."""
+
+    store: Path
+    months: list[str] = field(default_factory=list)
+    rows: int = 0
+    messages: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def say(self, message: str) -> None:
+        self.messages.append(message)
+
+
+def build(
+    sources: list[Path],
+    store_path: Path,
+    *,
+    la_code: str = DEFAULT_LA_CODE,
+    fresh: bool = False,
+    wait_seconds: float = 0.0,
+) -> BuildReport:
+    """Build (or extend) the store at ``store_path`` from the given source folders/zips.
+
+    Months already in the store are kept unless a source gives the same month again, in which
+    case the newer file wins and the log says so. ``fresh`` ignores the previous store.
+    """
+    started = time.perf_counter()
+    store_path = Path(store_path)
+    sources = [Path(s) for s in sources]
+    report = BuildReport(store=store_path)
+    store_path.parent.mkdir(parents=True, exist_ok=True)
+    with _build_lock(store_path, wait_seconds):
+        previous = _previous_store(store_path) if not fresh else None
+        try:
+            geography = _geography(sources, la_code, previous, report)
+            chosen = _choose_files(sources, previous, report)
+            la_codes = set(geography.lsoa21["code"]) | set(geography.lsoa11["code"])
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                read = list(pool.map(lambda f: read_street_file(f, la_codes), chosen.new_files))
+            crimes, files = _combine(read, chosen, previous, report)
+        finally:
+            if previous is not None:
+                previous.close()
+        placed = place_rows(crimes, geography)
+        _check_placed(placed)
+        _write_atomically(store_path, placed, files, geography, report, la_code, sources)
+    report.months = sorted(placed["month"].unique().tolist())
+    report.rows = len(placed)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+@contextmanager
+def _build_lock(store_path: Path, wait_seconds: float):
+    """One build at a time per store: a second one waits up to ``wait_seconds`` then is refused."""
+    lock_path = store_path.with_name(store_path.name + ".lock")
+    handle = open(lock_path, "a+")
+    deadline = time.monotonic() + wait_seconds
+    try:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise AreaprofileError(
+                        f"{store_path}: another build is running; wait for it to finish and try again."
+                    ) from None
+                time.sleep(0.2)
+        yield
+    finally:
+        handle.close()
+
+
+def _previous_store(store_path: Path) -> duckdb.DuckDBPyConnection | None:
+    if not store_path.exists():
+        return None
+    try:
+        return duckdb.connect(str(store_path), read_only=True)
+    except duckdb.Error as exc:
+        raise AreaprofileError(
+            f"{store_path}: the existing store cannot be opened ({str(exc).splitlines()[0]}); build again with --fresh."
+        ) from None
+
+
+def _geography(sources: list[Path], la_code: str, previous, report: BuildReport) -> Geography:
+    """Reference data from the first source that has it all, else from the previous store."""
+    definitions = load_area_definitions()
+    for source in sources:
+        if source.is_dir():
+            files = ons.find_reference_files(source)
+            if files.has_all_required():
+                report.say(f"Boundaries and population read from {source}.")
+                geography = build_geography(files, la_code, definitions)
+                geography.reference_paths = {k: str(v) for k, v in files.paths.items() if v}
+                return geography
+    if previous is not None:
+        report.say("Boundaries and population kept from the previous store (none in the sources).")
+        return geography_from_store(previous)
+    folder = sources[0] if sources else Path(".")
+    missing = ", ".join(ons.find_reference_files(folder).missing()) if folder.is_dir() else "all reference files"
+    raise AreaprofileError(
+        f"{folder}: no boundaries or population found ({missing}); give a folder laid out like shared/data, "
+        "or run `areaprofile download` first."
+    )
+
+
+@dataclass
+class _Chosen:
+    new_files: list[StreetFile]
+    keep_stored: set[tuple[str, str]]
+
+
+def _choose_files(sources: list[Path], previous, report: BuildReport) -> _Chosen:
+    """One file per (month, force): the newer one when a month is given twice."""
+    found: list[StreetFile] = []
+    for source in sources:
+        found.extend(find_street_files(source))
+    if not found:
+        where = ", ".join(str(s) for s in sources)
+        raise AreaprofileError(
+            f"{where}: no police.uk street files found (expected YYYY-MM/YYYY-MM-<force>-street.csv[.gz] or a data.police.uk .zip)."
+        )
+    by_key: dict[tuple[str, str], StreetFile] = {}
+    for candidate in found:
+        current = by_key.get(candidate.key)
+        if current is None:
+            by_key[candidate.key] = candidate
+            continue
+        newer, older = (candidate, current) if candidate.modified >= current.modified else (current, candidate)
+        by_key[candidate.key] = newer
+        report.say(f"{candidate.month} was given twice: kept {newer.label} (newer) over {older.label}.")
+
+    stored: dict[tuple[str, str], tuple[str, datetime]] = {}
+    if previous is not None:
+        for month, force, label, modified in previous.execute("SELECT month, force, label, modified FROM files").fetchall():
+            stored[(month, force)] = (label, modified.replace(tzinfo=timezone.utc) if modified.tzinfo is None else modified)
+    keep_stored: set[tuple[str, str]] = set()
+    for key, (label, modified) in stored.items():
+        if key in by_key:
+            if by_key[key].modified < modified:
+                report.say(f"{key[0]}: the stored file {label} is newer than {by_key[key].label}; kept the stored one.")
+                del by_key[key]
+                keep_stored.add(key)
+            else:
+                report.say(f"{key[0]}: replaced the stored file with {by_key[key].label}.")
+        else:
+            keep_stored.add(key)
+    new_months = sorted({k[0] for k in by_key} - {k[0] for k in stored})
+    if stored and new_months:
+        report.say(f"Added {len(new_months)} new month(s): {', '.join(new_months)}.")
+    return _Chosen(new_files=sorted(by_key.values(), key=lambda f: f.key), keep_stored=keep_stored)
+
+
+def _combine(read: list[MonthRows], chosen: _Chosen, previous, report: BuildReport) -> tuple[pd.DataFrame, pd.DataFrame]:
+    frames = []
+    file_rows = []
+    for month_rows in read:
+        f = month_rows.file
+        key = f"{f.month}/{f.force}"
+        frame = month_rows.table.select(list(RAW_COLUMNS) + ["lon", "lat"]).to_pandas()
+        frame = frame.rename(columns=RAW_COLUMNS)
+        frame["file_key"] = key
+        frames.append(frame[CRIME_COLUMNS])
+        ids = frame.loc[frame["crime_id"] != "", "crime_id"]
+        file_rows.append(
+            {
+                "file_key": key,
+                "month": f.month,
+                "force": f.force,
+                "label": f.label,
+                "sha256": month_rows.sha256,
+                "bytes": month_rows.size_bytes,
+                "modified": f.modified.replace(tzinfo=None),
+                "rows_in_file": month_rows.rows_in_file,
+                "rows_kept": len(frame),
+                "rows_without_location": month_rows.rows_without_location,
+                "rows_outside_la": month_rows.rows_outside_la,
+                "repeated_crime_ids": int(ids.duplicated().sum()),
+                "read_at": datetime.now(timezone.utc).replace(tzinfo=None),
+            }
+        )
+    files = pd.DataFrame(file_rows)
+    if previous is not None and chosen.keep_stored:
+        keys = ["/".join(k) for k in chosen.keep_stored]
+        placeholders = ",".join("?" * len(keys))
+        old_files = previous.execute(f"SELECT * FROM files WHERE file_key IN ({placeholders})", keys).df()
+        old_rows = previous.execute(
+            f"SELECT {', '.join(CRIME_COLUMNS)} FROM crimes WHERE file_key IN ({placeholders})", keys
+        ).df()
+        files = pd.concat([old_files, files], ignore_index=True) if len(files) else old_files
+        frames.insert(0, old_rows)
+    crimes = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CRIME_COLUMNS)
+    for column in CRIME_COLUMNS:
+        if column not in ("lon", "lat"):
+            crimes[column] = crimes[column].astype(object)
+    files = files.sort_values(["month", "force"]).reset_index(drop=True)
+    return crimes, files
+
+
+def _check_placed(placed: pd.DataFrame) -> None:
+    unplaced = placed["area"].isna() | placed["lsoa"].isna()
+    if unplaced.any():
+        sample = placed.loc[unplaced, "lsoa_code"].iloc[0]
+        raise AreaprofileError(f"{unplaced.sum()} rows could not be placed in an area (e.g. LSOA {sample}); the boundaries do not match the crime files.")
+
+
+def _write_atomically(store_path, placed, files, geography: Geography, report, la_code, sources) -> None:
+    tmp_path = store_path.with_name(f".{store_path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    try:
+        con = duckdb.connect(str(tmp_path))
+        try:
+            _write_tables(con, placed, files, geography, report, la_code, sources)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        with open(tmp_path, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp_path, store_path)
+        directory = os.open(store_path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+    finally:
+        for leftover in (tmp_path, Path(str(tmp_path) + ".wal")):
+            if leftover.exists():
+                leftover.unlink()
+
+
+def _write_tables(con, placed, files, geography: Geography, report, la_code, sources) -> None:
+    crimes = placed[CRIME_COLUMNS + PLACED_COLUMNS].rename(columns={"lon": "longitude", "lat": "latitude"})
+    con.register("crimes_df", crimes)
+    con.execute("CREATE TABLE crimes AS SELECT * FROM crimes_df ORDER BY month, area, crime_type")
+    con.register("files_df", files)
+    con.execute("CREATE TABLE files AS SELECT * FROM files_df")
+
+    lsoa = geography.lsoa21
+    _write_geo(con, "lsoa", lsoa, ["code", "name", "parish", "area", "ward_code", "ward", "population", "area_km2"])
+    _write_geo(con, "wards", geography.wards, ["code", "name", "population", "area_km2", "main_area"])
+    _write_geo(
+        con, "areas", geography.areas,
+        ["name", "forum", "population", "population_2015", "area_km2", "lsoa_count", "confidence", "evidence", "parishes"],
+    )
+    _write_geo(con, "parishes", geography.parishes, ["code", "name", "area"])
+    con.register("lsoa11_df", geography.lsoa11)
+    con.execute("CREATE TABLE lsoa11 AS SELECT * FROM lsoa11_df")
+    con.register("lsoa11_to_21_df", geography.lsoa11_to_21)
+    con.execute("CREATE TABLE lsoa11_to_21 AS SELECT * FROM lsoa11_to_21_df")
+
+    months = sorted(placed["month"].unique())
+    per_month = placed.groupby("month").size()
+    gaps = _missing_months(months)
+    if gaps:
+        report.say(f"Months missing between the first and last: {', '.join(gaps)}; trends skip them.")
+    repeated = int(files["repeated_crime_ids"].sum()) if len(files) else 0
+    if repeated:
+        report.say(f"{repeated} rows repeat a Crime ID already seen in the same month; they are counted, as published.")
+    report.say(
+        f"{len(placed):,} rows for {len(months)} months ({months[0]} to {months[-1]}); "
+        f"fewest {per_month.min():,} in {per_month.idxmin()}, most {per_month.max():,} in {per_month.idxmax()}."
+    )
+    meta = {
+        "store_id": uuid.uuid4().hex,
+        "built_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "la_code": la_code,
+        "sources": "; ".join(str(s) for s in sources),
+        "first_month": months[0],
+        "last_month": months[-1],
+        "missing_months": ", ".join(gaps),
+        "population_2021_source": geography.reference_paths.get("population_2021", "previous store"),
+    }
+    for name, path in geography.reference_paths.items():
+        meta[f"file:{name}"] = path
+    con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.executemany("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
+    con.execute("CREATE TABLE build_log (seq INTEGER, message VARCHAR)")
+    con.executemany("INSERT INTO build_log VALUES (?, ?)", list(enumerate(report.messages)))
+
+
+def _write_geo(con, table: str, frame: gpd.GeoDataFrame, columns: list[str]) -> None:
+    """Store polygons twice: exact (WKB, British National Grid) and simplified GeoJSON for maps."""
+    import json
+
+    collection = ons.to_geojson(frame, [columns[0]])
+    simplified = {f["properties"][columns[0]]: json.dumps(f["geometry"], separators=(",", ":")) for f in collection["features"]}
+    out = pd.DataFrame(frame[columns]).copy()
+    out["geom_wkb"] = shapely.to_wkb(frame.geometry.values)
+    out["geojson"] = out[columns[0]].map(simplified)
+    con.register(f"{table}_df", out)
+    con.execute(f"CREATE TABLE {table} AS SELECT * FROM {table}_df")
+
+
+def geography_from_store(con) -> Geography:
+    """Rebuild the Geography from a store, so a build with only new street files can reuse it."""
+
+    def frame(table: str) -> gpd.GeoDataFrame:
+        df = con.execute(f"SELECT * FROM {table}").df()
+        geometry = shapely.from_wkb(df.pop("geom_wkb").map(bytes).to_numpy())
+        df = df.drop(columns=["geojson"])
+        return gpd.GeoDataFrame(df, geometry=geometry, crs=ons.BNG)
+
+    areas = frame("areas")
+    geography = Geography(
+        lsoa21=frame("lsoa"),
+        lsoa11=con.execute("SELECT * FROM lsoa11").df(),
+        lsoa11_to_21=con.execute("SELECT * FROM lsoa11_to_21").df(),
+        wards=frame("wards"),
+        areas=areas,
+        parishes=frame("parishes"),
+    )
+    geography.reference_paths = {
+        key.removeprefix("file:"): value
+        for key, value in con.execute("SELECT key, value FROM meta WHERE key LIKE 'file:%'").fetchall()
+    }
+    return geography
+
+
+def _missing_months(months: list[str]) -> list[str]:
+    if not months:
+        return []
+    present = set(months)
+    gaps = []
+    year, month = map(int, months[0].split("-"))
+    while f"{year:04d}-{month:02d}" <= months[-1]:
+        label = f"{year:04d}-{month:02d}"
+        if label not in present:
+            gaps.append(label)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return gaps
