@@ -238,7 +238,7 @@ def _combine(read: list[MonthRows], chosen: _Chosen, previous, report: BuildRepo
         placeholders = ",".join("?" * len(keys))
         old_files = previous.execute(f"SELECT * FROM files WHERE file_key IN ({placeholders})", keys).df()
         old_rows = previous.execute(
-            f"SELECT {', '.join(CRIME_COLUMNS)} FROM crimes WHERE file_key IN ({placeholders})", keys
+            f"SELECT * RENAME (longitude AS lon, latitude AS lat) FROM crimes WHERE file_key IN ({placeholders})", keys
         ).df()
         files = pd.concat([old_files, files], ignore_index=True) if len(files) else old_files
         frames.insert(0, old_rows)
