@@ -1,0 +1,16 @@
+"""areaprofile: the dashboard's entry point. Shared sidebar, then the chosen page."""
+
+import streamlit as st
+
+from areaprofile import ui
+
+st.set_page_config(page_title="B&NES community safety area profiles", page_icon="🛡️", layout="wide")
+
+pages = [
+    st.Page("pages/area_profile.py", title="Area profile", icon=":material/home:", default=True),
+    st.Page("pages/compare_areas.py", title="Compare areas", icon=":material/bar_chart:", url_path="compare"),
+    st.Page("pages/data_sources.py", title="Data & sources", icon=":material/info:", url_path="data"),
+]
+navigation = st.navigation(pages)
+st.session_state["selection"] = ui.sidebar()
+navigation.run()

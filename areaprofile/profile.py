@@ -1,0 +1,454 @@
+"""Finished tables for the pages, the CLI and the forum-update pack.
+
+Each function takes the store and a :class:`Selection` (area, period, crime types) and
+returns a table or a few numbers with their wording. Pages only lay these out, so the
+same selection gives the same numbers everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from areaprofile import metrics, query
+from areaprofile.config import AREAS, ASB, CRIME_TYPES
+from areaprofile.errors import AreaprofileError
+from areaprofile.periods import Period, month_list
+from areaprofile.query import Store
+
+ALL_BANES = "All B&NES"
+CRIME_LABEL = "Crime (excluding ASB)"
+ASB_LABEL = "Anti-social behaviour"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the person chose: one area or all of B&NES, a month range, and crime types."""
+
+    area: str | None
+    period: Period
+    crime_types: tuple[str, ...] | None = None  # None = every type
+
+    def __post_init__(self):
+        query.check_area(self.area)
+        query.where_clause(start=self.period.start, end=self.period.end, crime_types=self.types_or_none)
+
+    @property
+    def types_or_none(self) -> list[str] | None:
+        return list(self.crime_types) if self.crime_types else None
+
+    @property
+    def area_label(self) -> str:
+        return self.area or ALL_BANES
+
+    @property
+    def types_label(self) -> str:
+        types = set(self.crime_types or CRIME_TYPES)
+        if types == set(CRIME_TYPES):
+            return "all crime and ASB"
+        if types == set(CRIME_TYPES) - {ASB}:
+            return "all crime (excluding ASB)"
+        if types == {ASB}:
+            return "anti-social behaviour"
+        names = sorted(types)
+        return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+    def filters(self, period: Period | None = None, **overrides) -> dict:
+        period = period or self.period
+        args = {"start": period.start, "end": period.end, "area": self.area, "crime_types": self.types_or_none}
+        args.update(overrides)
+        return args
+
+    def with_area(self, area: str | None) -> "Selection":
+        return Selection(area=area, period=self.period, crime_types=self.crime_types)
+
+
+def loaded_months(store: Store) -> list[str]:
+    return query.months(store)
+
+
+def period_coverage(store: Store, period: Period) -> tuple[int, int]:
+    """(months of the period that are loaded, months in the period)."""
+    loaded = set(loaded_months(store))
+    wanted = month_list(period.start, period.end)
+    return sum(m in loaded for m in wanted), len(wanted)
+
+
+def is_fully_loaded(store: Store, period: Period) -> bool:
+    have, want = period_coverage(store, period)
+    return have == want
+
+
+def populations(store: Store) -> pd.DataFrame:
+    """Residents and land area per area, plus an 'All B&NES' row."""
+    frame = store.sql(
+        "SELECT name AS area, population, population_2015, area_km2, lsoa_count FROM areas"
+    ).set_index("area").reindex(list(AREAS))
+    total = frame.sum(numeric_only=True)
+    frame.loc[ALL_BANES] = total
+    return frame
+
+
+def population_of(store: Store, area: str | None) -> tuple[int, float]:
+    row = populations(store).loc[area or ALL_BANES]
+    return int(row["population"]), float(row["area_km2"])
+
+
+@dataclass
+class Headline:
+    """One headline figure (crime or ASB) with its rates and changes."""
+
+    label: str
+    count: int
+    population: int
+    area_km2: float
+    rate_per_1000: float
+    per_km2: float
+    previous: metrics.Change | None
+    year_earlier: metrics.Change | None
+    previous_period: Period
+    year_earlier_period: Period
+    notes: list[str] = field(default_factory=list)
+
+
+def headlines(store: Store, selection: Selection) -> list[Headline]:
+    """Crime (excluding ASB) and ASB for the selection, where the chosen types include them."""
+    chosen = set(selection.crime_types or CRIME_TYPES)
+    groups = []
+    crime_types = sorted(chosen - {ASB})
+    if crime_types:
+        groups.append((CRIME_LABEL if set(crime_types) == set(CRIME_TYPES) - {ASB} else "Chosen crime types", crime_types))
+    if ASB in chosen:
+        groups.append((ASB_LABEL, [ASB]))
+    population, area_km2 = population_of(store, selection.area)
+    out = []
+    for label, types in groups:
+        count = query.total(store, **selection.filters(crime_types=types))
+        previous_period = selection.period.previous()
+        earlier_period = selection.period.year_earlier()
+        previous = earlier = None
+        notes = []
+        if is_fully_loaded(store, previous_period):
+            previous = metrics.compare_counts(count, query.total(store, **selection.filters(previous_period, crime_types=types)))
+        else:
+            notes.append(f"No comparison with {previous_period.label}: those months are not loaded.")
+        if is_fully_loaded(store, earlier_period):
+            earlier = metrics.compare_counts(count, query.total(store, **selection.filters(earlier_period, crime_types=types)))
+        else:
+            notes.append(f"No comparison with {earlier_period.label}: those months are not loaded.")
+        out.append(
+            Headline(
+                label=label,
+                count=count,
+                population=population,
+                area_km2=area_km2,
+                rate_per_1000=metrics.rate_per_1000(count, population),
+                per_km2=count / area_km2,
+                previous=previous,
+                year_earlier=earlier,
+                previous_period=previous_period,
+                year_earlier_period=earlier_period,
+                notes=notes,
+            )
+        )
+    return out
+
+
+def headline_table(items: list[Headline]) -> pd.DataFrame:
+    """The headline figures as a plain table (for screen readers, CSV and the pack)."""
+    rows = []
+    for item in items:
+        rows.append(
+            {
+                "Measure": item.label,
+                "Count": item.count,
+                "Per 1,000 residents": round(item.rate_per_1000, 1),
+                "Per km²": round(item.per_km2, 1),
+                "Previous period": item.previous.earlier if item.previous else None,
+                "Change vs previous": item.previous.verdict if item.previous else "not available",
+                "Same period a year earlier": item.year_earlier.earlier if item.year_earlier else None,
+                "Change vs a year earlier": item.year_earlier.verdict if item.year_earlier else "not available",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def monthly_trend(store: Store, selection: Selection, months_back: int | None = None) -> pd.DataFrame:
+    """Rows per month for the period, split into crime and ASB; months not loaded are absent."""
+    period = selection.period
+    if months_back:
+        from areaprofile.periods import shift
+
+        period = Period(shift(period.end, -(months_back - 1)), period.end)
+    frame = query.counts(store, ["month", "crime_type"], **selection.filters(period))
+    frame["group"] = frame["crime_type"].map(lambda t: ASB_LABEL if t == ASB else CRIME_LABEL)
+    wide = frame.pivot_table(index="month", columns="group", values="count", aggfunc="sum", fill_value=0)
+    loaded = [m for m in month_list(period.start, period.end) if m in set(loaded_months(store))]
+    wide = wide.reindex(loaded, fill_value=0)
+    wide.columns.name = None
+    return wide.reset_index().rename(columns={"month": "Month"})
+
+
+def trend_sentence(trend: pd.DataFrame, selection: Selection) -> str:
+    if trend.empty:
+        return f"No months of data are loaded for {selection.period.label}."
+    series = trend.drop(columns="Month").sum(axis=1)
+    peak = trend.loc[series.idxmax(), "Month"]
+    low = trend.loc[series.idxmin(), "Month"]
+    from areaprofile.periods import label
+
+    return (
+        f"Monthly {selection.types_label} in {selection.area_label}: highest in {label(peak)} ({int(series.max()):,}), "
+        f"lowest in {label(low)} ({int(series.min()):,}), {len(trend)} months shown."
+    )
+
+
+def crime_mix(store: Store, selection: Selection) -> pd.DataFrame:
+    frame = query.counts(store, ["crime_type"], **selection.filters())
+    frame = frame.sort_values("count", ascending=False).reset_index(drop=True)
+    total = frame["count"].sum()
+    frame["share_percent"] = (100 * frame["count"] / total).round(1) if total else 0.0
+    return frame.rename(columns={"crime_type": "Crime type", "count": "Count", "share_percent": "Share (%)"})
+
+
+def mix_sentence(mix: pd.DataFrame, selection: Selection) -> str:
+    if mix.empty:
+        return f"No records for {selection.area_label} in {selection.period.label}."
+    top = mix.iloc[0]
+    return (
+        f"{top['Crime type']} is the largest group in {selection.area_label} "
+        f"({top['Share (%)']:.0f}% of {int(mix['Count'].sum()):,} records)."
+    )
+
+
+def top_locations(store: Store, selection: Selection, limit: int = 10) -> pd.DataFrame:
+    """The busiest 'on or near' snap points, with the count in the previous period of equal length."""
+    where, params = query.where_clause(**selection.filters())
+    previous = selection.period.previous()
+    pwhere, pparams = query.where_clause(**selection.filters(previous))
+    frame = store.sql(
+        f"""
+        WITH now AS (
+            SELECT location, area, ANY_VALUE(ward) AS ward, ROUND(AVG(latitude), 5) AS latitude,
+                   ROUND(AVG(longitude), 5) AS longitude, COUNT(*) AS count
+            FROM crimes WHERE {where} AND location <> '' GROUP BY location, area, longitude, latitude
+        ), before AS (
+            SELECT location, area, ROUND(AVG(latitude), 5) AS latitude, ROUND(AVG(longitude), 5) AS longitude,
+                   COUNT(*) AS previous
+            FROM crimes WHERE {pwhere} AND location <> '' GROUP BY location, area, longitude, latitude
+        )
+        SELECT now.location, now.area, now.ward, now.count, COALESCE(before.previous, 0) AS previous,
+               now.latitude, now.longitude
+        FROM now LEFT JOIN before USING (location, area, latitude, longitude)
+        ORDER BY now.count DESC, now.location LIMIT {int(limit)}
+        """,
+        params + pparams,
+    )
+    if not is_fully_loaded(store, previous):
+        frame["previous"] = None
+    return frame
+
+
+def snap_points(store: Store, selection: Selection) -> pd.DataFrame:
+    """Incidents aggregated per published snap point (never one marker per crime)."""
+    where, params = query.where_clause(**selection.filters())
+    return store.sql(
+        f"""SELECT ROUND(latitude, 5) AS lat, ROUND(longitude, 5) AS lon, ANY_VALUE(location) AS label, COUNT(*) AS count
+            FROM crimes WHERE {where} AND latitude IS NOT NULL GROUP BY 1, 2 ORDER BY count DESC""",
+        params,
+    )
+
+
+def compare_areas(store: Store, selection: Selection) -> pd.DataFrame:
+    """The five areas side by side for the selection's period and types (area filter ignored)."""
+    pops = populations(store)
+    by_area = query.counts(store, ["area"], **selection.filters(area=None))
+    counts = dict(zip(by_area["area"], by_area["count"]))
+    previous_period = selection.period.previous()
+    have_previous = is_fully_loaded(store, previous_period)
+    earlier = {}
+    if have_previous:
+        before = query.counts(store, ["area"], **selection.filters(previous_period, area=None))
+        earlier = dict(zip(before["area"], before["count"]))
+    total_count = sum(counts.values())
+    total_population = float(pops.loc[ALL_BANES, "population"])
+    overall = total_count / total_population
+    rows = []
+    for area in list(AREAS) + [ALL_BANES]:
+        count = total_count if area == ALL_BANES else int(counts.get(area, 0))
+        population = float(pops.loc[area, "population"])
+        low, high = metrics.rate_interval_per_1000(count, population)
+        row = {
+            "Area": area,
+            "Count": count,
+            "Residents (Census 2021)": int(population),
+            "Per 1,000 residents": metrics.rate_per_1000(count, population),
+            "95% interval low": low,
+            "95% interval high": high,
+            "Per km²": count / float(pops.loc[area, "area_km2"]),
+            "Against B&NES": "—" if area == ALL_BANES else metrics.funnel_position(count, population, overall),
+        }
+        if have_previous:
+            prior = sum(earlier.values()) if area == ALL_BANES else int(earlier.get(area, 0))
+            change = metrics.compare_counts(count, prior)
+            row.update({"Previous period": prior, "Change (%)": change.percent, "Change": change.verdict})
+        else:
+            row.update({"Previous period": None, "Change (%)": None, "Change": "not available"})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def compare_sentence(table: pd.DataFrame, selection: Selection) -> str:
+    areas = table[table["Area"] != ALL_BANES].sort_values("Per 1,000 residents", ascending=False)
+    top, bottom = areas.iloc[0], areas.iloc[-1]
+    overall = table[table["Area"] == ALL_BANES].iloc[0]
+    return (
+        f"{selection.period.label}, {selection.types_label}: {top['Area']} has the highest rate "
+        f"({top['Per 1,000 residents']:.1f} per 1,000 residents) and {bottom['Area']} the lowest "
+        f"({bottom['Per 1,000 residents']:.1f}); the B&NES rate is {overall['Per 1,000 residents']:.1f}."
+    )
+
+
+def compare_mix(store: Store, selection: Selection) -> pd.DataFrame:
+    """Share (%) of each crime type within each area, so areas of different size compare."""
+    frame = query.counts(store, ["area", "crime_type"], **selection.filters(area=None))
+    wide = frame.pivot_table(index="crime_type", columns="area", values="count", fill_value=0, aggfunc="sum")
+    wide = wide.reindex(columns=[a for a in AREAS if a in wide.columns])
+    shares = (100 * wide / wide.sum()).round(1)
+    shares["All B&NES"] = (100 * wide.sum(axis=1) / wide.values.sum()).round(1)
+    shares = shares.sort_values("All B&NES", ascending=False)
+    shares.columns = [f"{c} (%)" for c in shares.columns]
+    return shares.reset_index().rename(columns={"crime_type": "Crime type"})
+
+
+def compare_mix_sentence(mix: pd.DataFrame) -> str:
+    if mix.empty:
+        return "No records in this period."
+    top = mix.iloc[0]
+    area_columns = [c for c in mix.columns if c.endswith("(%)") and not c.startswith("All B&NES")]
+    highest = max(area_columns, key=lambda c: top[c])
+    return (
+        f"{top['Crime type']} is the largest share across B&NES ({top['All B&NES (%)']:.0f}%); "
+        f"its share is highest in {highest.removesuffix(' (%)')} ({top[highest]:.0f}%)."
+    )
+
+
+def funnel_data(store: Store, selection: Selection) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Points (areas) and the 95% / 99.8% limit curves against the B&NES rate."""
+    import numpy as np
+
+    table = compare_areas(store, selection)
+    points = table[table["Area"] != ALL_BANES][["Area", "Residents (Census 2021)", "Per 1,000 residents", "Count"]]
+    total = table[table["Area"] == ALL_BANES].iloc[0]
+    overall = total["Count"] / total["Residents (Census 2021)"]
+    populations_axis = np.linspace(max(2000, points["Residents (Census 2021)"].min() * 0.6), points["Residents (Census 2021)"].max() * 1.1, 80)
+    curves = []
+    for confidence, name in ((0.95, "95% limits"), (0.998, "99.8% limits")):
+        low, high = metrics.funnel_limits(populations_axis, overall, confidence)
+        for pop, lo, hi in zip(populations_axis, low, high):
+            curves.append({"Residents": pop, "Limit": name, "Lower": lo, "Upper": hi, "B&NES rate": 1000 * overall})
+    return points, pd.DataFrame(curves)
+
+
+LEVELS = {"area": ("areas", "name"), "ward": ("wards", "code"), "lsoa": ("lsoa", "code")}
+
+
+def map_features(store: Store, selection: Selection, level: str) -> dict:
+    """GeoJSON (simplified at build time) with count, rate per 1,000 and per km² on each feature.
+
+    For one area, LSOAs and wards are limited to that area (wards: those whose residents are
+    mostly in it)."""
+    if level not in LEVELS:
+        raise AreaprofileError(f"Unknown map level '{level}'; choose area, ward or lsoa.")
+    table, key = LEVELS[level]
+    group = {"area": "area", "ward": "ward_code", "lsoa": "lsoa"}[level]
+    where, params = query.where_clause(**selection.filters(area=None if level == "area" else selection.area))
+    if level == "ward":
+        where, params = query.where_clause(**selection.filters(area=None))
+    counted = store.sql(f"SELECT {group} AS key, COUNT(*) AS count FROM crimes WHERE {where} GROUP BY 1", params)
+    counts = dict(zip(counted["key"], counted["count"]))
+    if level == "area":
+        shapes = store.sql("SELECT name AS key, name, population, area_km2, geojson FROM areas")
+    elif level == "ward":
+        shapes = store.sql("SELECT code AS key, name, population, area_km2, main_area AS area, geojson FROM wards")
+        if selection.area:
+            shapes = shapes[shapes["area"] == selection.area]
+    else:
+        shapes = store.sql("SELECT code AS key, name, population, area_km2, area, ward, geojson FROM lsoa")
+        if selection.area:
+            shapes = shapes[shapes["area"] == selection.area]
+    features = []
+    for row in shapes.itertuples(index=False):
+        count = int(counts.get(row.key, 0))
+        properties = {
+            "code": row.key,
+            "name": row.name,
+            "count": count,
+            "population": int(row.population),
+            "rate_per_1000": round(metrics.rate_per_1000(count, row.population), 1),
+            "per_km2": round(count / row.area_km2, 1),
+        }
+        if level == "lsoa":
+            properties["ward"] = row.ward
+        if level != "area":
+            properties["area"] = row.area
+        features.append({"type": "Feature", "properties": properties, "geometry": json.loads(row.geojson)})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def map_table(features: dict) -> pd.DataFrame:
+    rows = [f["properties"] for f in features["features"]]
+    frame = pd.DataFrame(rows)
+    return frame.sort_values("count", ascending=False).reset_index(drop=True)
+
+
+# ---- data & sources -----------------------------------------------------------------------
+
+
+def store_meta(store: Store) -> dict[str, str]:
+    frame = store.sql("SELECT key, value FROM meta")
+    return dict(zip(frame["key"], frame["value"]))
+
+
+def build_log(store: Store) -> list[str]:
+    return store.sql("SELECT message FROM build_log ORDER BY seq")["message"].tolist()
+
+
+def files_table(store: Store) -> pd.DataFrame:
+    return store.sql(
+        """SELECT month, force, label AS file, rows_in_file, rows_kept, rows_without_location, rows_outside_la,
+                  repeated_crime_ids, sha256 FROM files ORDER BY month, force"""
+    )
+
+
+def area_definitions(store: Store) -> pd.DataFrame:
+    return store.sql(
+        """SELECT name AS area, forum, parishes, lsoa_count AS lsoas, population AS residents_2021,
+                  population_2015 AS residents_mid_2015, ROUND(area_km2, 1) AS area_km2, confidence, evidence
+           FROM areas"""
+    ).set_index("area").reindex(list(AREAS)).reset_index()
+
+
+def data_correct_as_of(store: Store) -> str:
+    from areaprofile.periods import label
+
+    meta = store_meta(store)
+    return f"police.uk data to {label(meta['last_month'])}; store built {meta['built_at']}"
+
+
+CAVEATS = (
+    "Locations are approximate: police.uk moves each incident to a nearby 'snap point' that covers at least eight addresses.",
+    "Counts are records published on police.uk; they can differ from police systems and from the figures in the plans.",
+    "Rates per 1,000 use Census 2021 usual residents. Bath city centre has many visitors and few residents, so its "
+    "per-resident rate overstates the risk to residents; per km² is shown too.",
+    "Anti-social behaviour is counted separately from crime: 'Crime (excluding ASB)' is every other type.",
+)
+
+ATTRIBUTION = (
+    "Contains public sector information licensed under the Open Government Licence v3.0. "
+    "Source: data.police.uk / Avon and Somerset Constabulary. "
+    "Source: Office for National Statistics licensed under the Open Government Licence v3.0. "
+    "Contains OS data © Crown copyright and database right."
+)

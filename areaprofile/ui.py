@@ -1,0 +1,225 @@
+"""Streamlit glue shared by every page: the sidebar selection (mirrored in the URL), cached
+calls into :mod:`areaprofile.profile`, and the chart-plus-table pattern.
+
+Nothing here computes a statistic; it only asks the package and lays out the answer.
+"""
+
+from __future__ import annotations
+
+import html
+from contextlib import contextmanager
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from areaprofile import profile, query
+from areaprofile.config import AREAS, ASB, CRIME_TYPES
+from areaprofile.errors import AreaprofileError
+from areaprofile.periods import PRESETS, Period, financial_year_period, financial_years, label, preset_period
+
+#: Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
+CRIME_COLOUR = "#0072B2"
+ASB_COLOUR = "#D55E00"
+NEUTRAL_COLOUR = "#009E73"
+
+TYPE_MODES = ("All crime and ASB", "All crime (excluding ASB)", "Anti-social behaviour only", "Choose types")
+_MODE_PARAM = {"All crime and ASB": "all", "All crime (excluding ASB)": "all-crime", "Anti-social behaviour only": "asb", "Choose types": "chosen"}
+_PRESET_PARAM = {"Last month": "last-month", "Last 3 months": "last-3-months", "Last 12 months": "last-12-months", "Financial year": "financial-year", "Custom": "custom"}
+
+
+# ---- the store ------------------------------------------------------------------------------
+
+
+def store() -> query.Store:
+    """The open store; stops the page with a clear message when there is none."""
+    try:
+        return query.open_store()
+    except AreaprofileError as exc:
+        st.error(exc.message)
+        st.stop()
+
+
+@contextmanager
+def friendly_errors():
+    """Show a user error as one sentence instead of a traceback."""
+    try:
+        yield
+    except AreaprofileError as exc:
+        st.error(exc.message)
+        st.stop()
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def cached(function_name: str, store_version: str, *args, **kwargs):
+    """Call ``profile.<function_name>`` once per store version and arguments."""
+    return getattr(profile, function_name)(query.open_store(), *args, **kwargs)
+
+
+def get(function_name: str, *args, **kwargs):
+    current = store()
+    with friendly_errors():
+        return cached(function_name, current.version, *args, **kwargs)
+
+
+# ---- the sidebar selection --------------------------------------------------------------------
+
+
+def _from_url(key: str, default):
+    values = st.query_params.get_all(key)
+    if not values:
+        return default
+    return values if isinstance(default, list) else values[0]
+
+
+def _init_state(months: list[str]) -> None:
+    """First run of a session: take the selection from the URL (a pasted link), else defaults."""
+    if st.session_state.get("_selection_ready"):
+        return
+    latest = months[-1]
+    area = _from_url("area", profile.ALL_BANES)
+    st.session_state["area"] = area if area in (profile.ALL_BANES, *AREAS) else profile.ALL_BANES
+    preset_key = _from_url("period", "last-3-months")
+    preset = next((name for name, key in _PRESET_PARAM.items() if key == preset_key), "Last 3 months")
+    st.session_state["preset"] = preset
+    years = financial_years(months[0], latest)
+    fy = _from_url("fy", years[0] if years else "")
+    st.session_state["fy"] = fy if fy in years else (years[0] if years else None)
+    start, end = _from_url("from", preset_period("Last 3 months", latest).start), _from_url("to", latest)
+    st.session_state["from"] = start if start in months else months[max(0, len(months) - 3)]
+    st.session_state["to"] = end if end in months else latest
+    mode_key = _from_url("types", "all")
+    st.session_state["types_mode"] = next((m for m, k in _MODE_PARAM.items() if k == mode_key), TYPE_MODES[0])
+    chosen = [t for t in _from_url("type", []) if t in CRIME_TYPES]
+    st.session_state["types"] = chosen or ["Burglary"]
+    st.session_state["_selection_ready"] = True
+
+
+def _to_url() -> None:
+    """Mirror the selection in the URL so a copied link reproduces the view."""
+    params = {"area": st.session_state["area"], "period": _PRESET_PARAM[st.session_state["preset"]],
+              "types": _MODE_PARAM[st.session_state["types_mode"]]}
+    if st.session_state["preset"] == "Custom":
+        params["from"], params["to"] = st.session_state["from"], st.session_state["to"]
+    if st.session_state["preset"] == "Financial year" and st.session_state.get("fy"):
+        params["fy"] = st.session_state["fy"]
+    if st.session_state["types_mode"] == "Choose types":
+        params["type"] = list(st.session_state["types"])
+    if dict(st.query_params.to_dict()) != params or st.query_params.get_all("type") != params.get("type", []):
+        st.query_params.from_dict(params)
+
+
+def sidebar() -> profile.Selection:
+    """Draw the shared filters and return the selection every page uses."""
+    months = get("loaded_months")
+    if not months:
+        st.error("The store holds no months; add data on the Data & sources page.")
+        st.stop()
+    _init_state(months)
+    with st.sidebar:
+        st.selectbox("Area", [profile.ALL_BANES, *AREAS], key="area", help="One of the five area forums, or all of B&NES.")
+        st.selectbox("Period", PRESETS, key="preset", help=f"Latest month loaded: {label(months[-1])}.")
+        preset = st.session_state["preset"]
+        if preset == "Financial year":
+            years = financial_years(months[0], months[-1])
+            if years:
+                st.selectbox("Financial year (April to March)", years, key="fy")
+            else:
+                st.info("No complete April-March year is loaded.")
+        if preset == "Custom":
+            st.selectbox("From", months, key="from", format_func=label)
+            st.selectbox("To", months, key="to", format_func=label)
+        st.radio("Records", TYPE_MODES, key="types_mode")
+        if st.session_state["types_mode"] == "Choose types":
+            st.multiselect("Crime types", CRIME_TYPES, key="types")
+    _to_url()
+
+    latest = months[-1]
+    with friendly_errors():
+        if preset == "Custom":
+            period = Period(st.session_state["from"], st.session_state["to"])
+        elif preset == "Financial year" and st.session_state.get("fy"):
+            period = financial_year_period(st.session_state["fy"])
+        else:
+            period = preset_period("Last 3 months" if preset == "Financial year" else preset, latest)
+        mode = st.session_state["types_mode"]
+        types = {
+            "All crime and ASB": None,
+            "All crime (excluding ASB)": tuple(t for t in CRIME_TYPES if t != ASB),
+            "Anti-social behaviour only": (ASB,),
+            "Choose types": tuple(st.session_state["types"]) or None,
+        }[mode]
+        area = None if st.session_state["area"] == profile.ALL_BANES else st.session_state["area"]
+        selection = profile.Selection(area=area, period=period, crime_types=types)
+    have, want = get("period_coverage", period)
+    if have < want:
+        st.warning(f"Only {have} of the {want} months in {period.label} are loaded; figures cover those months only.")
+    return selection
+
+
+def selection_caption(selection: profile.Selection) -> str:
+    return f"{selection.area_label} · {selection.period.label} · {selection.types_label}"
+
+
+def source_line() -> str:
+    return f"Source: data.police.uk (Avon and Somerset Constabulary), Census 2021 population (ONS). {get('data_correct_as_of')}."
+
+
+# ---- charts with their words and tables ----------------------------------------------------
+
+
+def active_title(sentence: str) -> None:
+    st.markdown(f"**{html.escape(sentence)}**")
+
+
+def table_alternative(frame: pd.DataFrame, label_text: str = "Show this as a table") -> None:
+    with st.expander(label_text):
+        st.dataframe(frame, hide_index=True, width="stretch")
+
+
+def trend_chart(trend: pd.DataFrame) -> alt.Chart:
+    long = trend.melt("Month", var_name="Records", value_name="Count")
+    long["Month"] = pd.to_datetime(long["Month"] + "-01")
+    domain = [profile.CRIME_LABEL, profile.ASB_LABEL]
+    base = alt.Chart(long).encode(
+        x=alt.X("yearmonth(Month):T", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=-40)),
+        y=alt.Y("Count:Q", title="Records per month"),
+        color=alt.Color("Records:N", scale=alt.Scale(domain=domain, range=[CRIME_COLOUR, ASB_COLOUR]),
+                        legend=alt.Legend(orient="bottom", title=None)),
+        strokeDash=alt.StrokeDash("Records:N", scale=alt.Scale(domain=domain, range=[[1, 0], [6, 3]]), legend=None),
+        shape=alt.Shape("Records:N", scale=alt.Scale(domain=domain, range=["circle", "triangle-up"]), legend=None),
+        tooltip=[alt.Tooltip("yearmonth(Month):T", title="Month", format="%b %Y"), "Records:N", "Count:Q"],
+    )
+    return (base.mark_line(strokeWidth=2.5) + base.mark_point(size=50, filled=True)).properties(height=280)
+
+
+def bar_chart(frame: pd.DataFrame, category: str, value: str, colour: str = CRIME_COLOUR) -> alt.Chart:
+    base = alt.Chart(frame).encode(
+        y=alt.Y(f"{category}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X(f"{value}:Q", title=value),
+        tooltip=[category, value],
+    )
+    bars = base.mark_bar(color=colour)
+    labels = base.mark_text(align="left", dx=4, fontSize=13).encode(text=alt.Text(f"{value}:Q", format=","))
+    return (bars + labels).properties(height=max(120, 26 * len(frame)))
+
+
+def funnel_chart(points: pd.DataFrame, curves: pd.DataFrame) -> alt.Chart:
+    limits = alt.Chart(curves).encode(x=alt.X("Residents:Q", title="Residents (Census 2021)"))
+    dash = alt.StrokeDash("Limit:N", scale=alt.Scale(domain=["95% limits", "99.8% limits"], range=[[6, 3], [2, 2]]),
+                          legend=alt.Legend(orient="bottom", title=None))
+    lower = limits.mark_line(color="#555555").encode(y=alt.Y("Lower:Q", title="Records per 1,000 residents"), strokeDash=dash, detail="Limit:N")
+    upper = limits.mark_line(color="#555555").encode(y="Upper:Q", strokeDash=dash, detail="Limit:N")
+    centre = limits.mark_line(color="#000000").encode(y="B&NES rate:Q")
+    dots = alt.Chart(points).encode(
+        x="Residents (Census 2021):Q", y="Per 1,000 residents:Q",
+        tooltip=["Area", "Count", alt.Tooltip("Per 1,000 residents:Q", format=".1f")],
+    )
+    return (lower + upper + centre + dots.mark_point(size=120, filled=True, color=CRIME_COLOUR)
+            + dots.mark_text(dx=10, align="left", fontSize=14, fontWeight="bold").encode(text="Area:N")).properties(height=360)
+
+
+def footer() -> None:
+    st.divider()
+    st.caption(source_line())
+    st.caption(profile.ATTRIBUTION)

@@ -1,0 +1,76 @@
+"""Area profile: the headline numbers, trend, mix and busiest places for the selection."""
+
+import streamlit as st
+
+from areaprofile import profile, ui
+from areaprofile.profile import CAVEATS
+
+selection = st.session_state["selection"]
+st.title(f"{selection.area_label}: community safety profile")
+st.caption(ui.selection_caption(selection))
+
+headlines = ui.get("headlines", selection)
+columns = st.columns(len(headlines) or 1)
+for column, item in zip(columns, headlines):
+    with column:
+        st.subheader(item.label)
+        st.metric(f"Records, {selection.period.label}", f"{item.count:,}",
+                  delta=None if not item.previous else f"{item.previous.difference:+,} vs previous period",
+                  delta_color="off")
+        st.write(f"**{item.rate_per_1000:.1f} per 1,000 residents** (Census 2021, {item.population:,} residents) · "
+                 f"{item.per_km2:,.1f} per km²")
+        if item.previous:
+            st.write(f"Against {item.previous_period.label}: " + item.previous.sentence("records", "before"))
+        if item.year_earlier:
+            st.write(f"Against {item.year_earlier_period.label}: " + item.year_earlier.sentence("records", "a year earlier"))
+        for note in item.notes:
+            st.caption(note)
+ui.table_alternative(profile.headline_table(headlines), "Show the headline figures as a table")
+st.caption("'Unusual' means a change larger than chance alone would usually give (exact Poisson test, 5% level); "
+           "otherwise it is within normal month-to-month variation.")
+
+st.header("Trend over the last 12 months")
+trend = ui.get("monthly_trend", selection, 12)
+ui.active_title(profile.trend_sentence(trend, selection))
+st.altair_chart(ui.trend_chart(trend), width="stretch")
+ui.table_alternative(trend)
+
+left, right = st.columns(2)
+with left:
+    st.header("Crime mix")
+    mix = ui.get("crime_mix", selection)
+    ui.active_title(profile.mix_sentence(mix, selection))
+    st.altair_chart(ui.bar_chart(mix, "Crime type", "Count"), width="stretch")
+    ui.table_alternative(mix)
+with right:
+    st.header("Busiest places")
+    places = ui.get("top_locations", selection, 10)
+    if places.empty:
+        st.write("No located records in this period.")
+    else:
+        top = places.iloc[0]
+        ui.active_title(f"The busiest snap point is '{top['location']}' ({top['area']}) with {top['count']:,} records.")
+        shown = places.rename(columns={"location": "Place (on or near)", "area": "Area", "ward": "Ward",
+                                       "count": "Records", "previous": "Previous period"})
+        st.dataframe(shown[["Place (on or near)", "Area", "Ward", "Records", "Previous period"]], hide_index=True,
+                     width="stretch")
+        st.caption("Places are police.uk snap points: each covers eight or more addresses, so an incident may have "
+                   "happened nearby rather than at the named place.")
+
+st.header("How this area is defined")
+definitions = ui.get("area_definitions")
+if selection.area:
+    row = definitions[definitions["area"] == selection.area].iloc[0]
+    st.write(f"**{row['area']}** ({row['forum']}): {row['lsoas']} LSOAs, {row['residents_2021']:,} residents in "
+             f"Census 2021, {row['area_km2']} km². Parishes: {row['parishes']}.")
+    st.write(f"How sure: **{row['confidence']}**. {row['evidence']}")
+else:
+    st.write("All of Bath and North East Somerset: the five area forums together.")
+st.caption("Areas are built from whole LSOAs (each LSOA belongs to the area whose parish holds its centre), so counts "
+           "and residents share one geography. See Data & sources for every definition.")
+
+with st.expander("About these figures (police.uk caveats)"):
+    for caveat in CAVEATS:
+        st.write("• " + caveat)
+st.caption(f"Data correct as of: {ui.get('data_correct_as_of')}.")
+ui.footer()
