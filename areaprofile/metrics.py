@@ -97,11 +97,11 @@ def funnel_position(count: int, population: float, overall_rate_per_person: floa
     low998, high998 = funnel_limits([population], overall_rate_per_person, 0.998)
     rate = rate_per_1000(count, population)
     if rate > high998[0]:
-        return "well above the B&NES rate (outside 99.8% limits)"
+        return "Well above B&NES"
     if rate > high95[0]:
-        return "above the B&NES rate (outside 95% limits)"
+        return "Above B&NES"
     if rate < low998[0]:
-        return "well below the B&NES rate (outside 99.8% limits)"
+        return "Well below B&NES"
     if rate < low95[0]:
-        return "below the B&NES rate (outside 95% limits)"
-    return "in line with the B&NES rate"
+        return "Below B&NES"
+    return "In line with B&NES"

@@ -15,20 +15,26 @@ st.caption(ui.selection_caption(selection) + " (the area choice is ignored here:
 table = ui.get("compare_areas", selection)
 ui.active_title(profile.compare_sentence(table, selection))
 shown = table.copy()
-for column in ("Per 1,000 residents", "95% interval low", "95% interval high", "Per km²"):
-    shown[column] = shown[column].round(1)
+shown["Per 1,000 residents"] = shown["Per 1,000 residents"].round(1)
+shown["95% interval"] = [f"{low:.1f} to {high:.1f}" for low, high in zip(table["95% interval low"], table["95% interval high"])]
+shown["Per km²"] = shown["Per km²"].round(1)
 shown["Change (%)"] = shown["Change (%)"].astype(float).round(0)
+on_screen = shown[["Area", "Count", "Per 1,000 residents", "95% interval", "Per km²", "Against B&NES",
+                   "Previous period", "Change (%)", "Change"]]
 st.dataframe(
-    shown, hide_index=True, width="stretch",
+    on_screen, hide_index=True, width="stretch",
     column_config={
         "Count": st.column_config.NumberColumn(format="localized"),
-        "Residents (Census 2021)": st.column_config.NumberColumn(format="localized"),
+        "Previous period": st.column_config.NumberColumn(format="localized"),
         "Change (%)": st.column_config.NumberColumn(format="%+.0f%%"),
+        "Against B&NES": st.column_config.TextColumn(width="medium"),
     },
 )
+shown = shown.drop(columns=["95% interval"])
 st.download_button("Download this table (CSV)", shown.to_csv(index=False).encode("utf-8"),
                    file_name=f"areaprofile-compare-{selection.period.start}-{selection.period.end}.csv", mime="text/csv")
 st.caption("Rates use Census 2021 usual residents. The 95% interval shows how much a rate could move by chance alone. "
+           "'Above' or 'below' B&NES: outside the 95% funnel limits; 'well above/below': outside 99.8%. "
            "'Change' compares with the previous period of the same length (exact Poisson test). Bath city centre "
            "has many visitors and few residents, so compare Bath per km² as well as per resident.")
 
