@@ -86,6 +86,11 @@ def build_geography(files: ons.ReferenceFiles, la_code: str, definitions: list[A
     parishes = ons.read_parishes(paths["parishes"])
 
     parish_area = {code: d.name for d in definitions for code, _ in d.parishes}
+    # ONS re-codes parishes now and then: a parish whose code is unknown is matched by name.
+    by_name = {_plain(name): d.name for d in definitions for _, name in d.parishes}
+    for code, name in zip(parishes["code"], parishes["name"]):
+        if code not in parish_area and _plain(name) in by_name:
+            parish_area[code] = by_name[_plain(name)]
     unknown = sorted(set(parishes["code"]) - set(parish_area))
     if unknown:
         raise AreaprofileError(f"geo/areas.yaml: parishes {', '.join(unknown)} are in no area; add them to one.")
@@ -156,6 +161,10 @@ def build_geography(files: ons.ReferenceFiles, la_code: str, definitions: list[A
     return Geography(
         lsoa21=lsoa21, lsoa11=lsoa11_table, lsoa11_to_21=lsoa11_to_21, wards=wards, areas=areas, parishes=parishes
     )
+
+
+def _plain(name: str) -> str:
+    return "".join(ch for ch in name.lower().replace("saint", "st") if ch.isalnum())
 
 
 def _ward_fields(path: Path) -> tuple[str, str]:

@@ -47,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
     counts.add_argument("--format", choices=("csv", "json"), default="csv")
     counts.set_defaults(run=_counts)
 
+    concerns = sub.add_parser("concerns", help="an area forum's concerns with their linked plan priorities")
+    concerns.add_argument("--area", required=True)
+    concerns.add_argument("--format", choices=("json",), default="json")
+    concerns.set_defaults(run=_concerns)
+
     download = sub.add_parser("download", help="download police.uk months and ONS boundaries (needs internet)")
     download.add_argument("--months", required=True, help="YYYY-MM..YYYY-MM")
     download.add_argument("--dest", required=True, type=Path)
@@ -85,6 +90,13 @@ def _counts(args) -> int:
         sys.stdout.write("\n")
     else:
         frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
+def _concerns(args) -> int:
+    from areaprofile.knowledge import concerns_json
+
+    print(concerns_json(args.area))
     return 0
 
 

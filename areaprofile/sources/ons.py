@@ -26,7 +26,7 @@ LAYOUT: dict[str, tuple[str, ...]] = {
     "wards": ("boundaries/wards_2019_current/*wd25*.geojson", "boundaries/wards*/*.geojson"),
     "parishes": ("boundaries/parishes/*.geojson",),
     "la": ("boundaries/la/*.geojson",),
-    "population_2021": ("population/census2021/*lsoa21*.csv",),
+    "population_2021": ("population/census2021/*lsoa21*.csv", "population/census2021/census2021-ts001-lsoa*.csv"),
     "population_2015": ("population/iod2019_denominators_mid2015/*.csv.gz", "population/iod2019_denominators_mid2015/*.csv"),
     "lsoa_centres": ("lookups/*lsoa_latlong*.csv",),
 }
@@ -118,7 +118,7 @@ def read_population_2021(path: Path) -> pd.Series:
     """Census 2021 usual residents per LSOA 2021 (age bands summed)."""
     frame = _read_csv(path)
     code = _column(frame, path, ("lsoa21_code", "LSOA21CD", "geography code", "Lower layer Super Output Areas Code"))
-    value = _column(frame, path, ("usual_residents", "Observation", "Total: All usual residents", "observation"))
+    value = _column(frame, path, ("usual_residents", "Residence type: Total; measures: Value", "Observation", "Total: All usual residents"))
     counts = pd.to_numeric(frame[value].astype(str).str.replace(",", ""), errors="coerce")
     if counts.isna().any():
         raise AreaprofileError(f"{path}: some population figures are not numbers; download the file again.")
