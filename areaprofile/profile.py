@@ -398,6 +398,25 @@ def map_features(store: Store, selection: Selection, level: str) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
+def map_sentence(features: dict, selection: Selection, measure: str) -> str:
+    """The map's one-sentence summary: highest and lowest shape for the shaded measure."""
+    table = map_table(features)
+    if table.empty:
+        return "Nothing to map for this choice."
+    ranked = table.sort_values(measure, ascending=False)
+    top, bottom = ranked.iloc[0], ranked.iloc[-1]
+    unit = {"count": "records", "rate_per_1000": "per 1,000 residents", "per_km2": "per km²"}[measure]
+    value = lambda row: f"{row[measure]:,}" if measure == "count" else f"{row[measure]:,.1f}"  # noqa: E731
+    return (
+        f"{selection.period.label}, {selection.types_label}: highest is {_short(top['name'])} with {value(top)} {unit} "
+        f"({top['count']:,} records); lowest is {_short(bottom['name'])} with {value(bottom)} {unit}."
+    )
+
+
+def _short(name: str) -> str:
+    return name.replace("Bath and North East Somerset", "B&NES")
+
+
 def map_table(features: dict) -> pd.DataFrame:
     rows = [f["properties"] for f in features["features"]]
     frame = pd.DataFrame(rows)

@@ -1,0 +1,70 @@
+"""Map: counts or rates by area, ward or LSOA, with an optional layer of snap points."""
+
+import os
+
+import streamlit as st
+
+from areaprofile import maps, profile, ui
+
+selection = st.session_state["selection"]
+st.title(f"Map: {selection.area_label}")
+st.caption(ui.selection_caption(selection))
+
+LEVELS = {"Areas (the five forums)": "area", "Wards": "ward", "LSOAs (neighbourhoods of about 1,600 people)": "lsoa"}
+MEASURES = {"Records": "count", "Per 1,000 residents": "rate_per_1000", "Per km²": "per_km2"}
+controls = st.columns([2, 2, 2])
+with controls[0]:
+    level_label = st.radio("Show", list(LEVELS), index=2 if selection.area else 0, key="map_level")
+with controls[1]:
+    measure_label = st.radio("Shade by", list(MEASURES), key="map_measure")
+with controls[2]:
+    show_points = st.toggle("Show incidents per snap point", key="map_points",
+                            help="Circles sized by the number of records at each police.uk snap point.")
+    tiles_on = st.toggle("Street map background", key="map_tiles",
+                         value=os.environ.get("AREAPROFILE_TILES", "none").lower() == "osm",
+                         help="Loads OpenStreetMap tiles from the internet. Off: boundaries and labels only.")
+
+level, measure = LEVELS[level_label], MEASURES[measure_label]
+features = ui.get("map_features", selection, level)
+table = profile.map_table(features)
+if table.empty:
+    st.info("No boundaries to show for this choice.")
+    st.stop()
+ui.active_title(profile.map_sentence(features, selection, measure))
+
+tooltip = [("count", "Records"), ("rate_per_1000", "Per 1,000 residents"), ("per_km2", "Per km²"),
+           ("population", "Residents (Census 2021)")]
+m = maps.choropleth_map(
+    features, measure, "name", tooltip, tiles="OpenStreetMap" if tiles_on else None,
+    legend_title=f"{measure_label}, {selection.period.label}",
+    legend_note=f"{len(table)} {level_label.split(' (')[0].lower()}; grey = no data",
+    keep_fields=["code", "name", "count", "rate_per_1000", "per_km2", "population"],
+    labels=level != "lsoa",
+)
+if show_points:
+    points = ui.get("snap_points", selection)
+    maps.add_point_layer(m, points.to_dict("records"), count_label="Records")
+
+left, right = st.columns([3, 1])
+with left:
+    clicked = maps.show_map(m, key=f"map-{level}-{measure}-{show_points}-{tiles_on}", height=560)
+with right:
+    st.subheader("Selected")
+    if not clicked:
+        st.write("Click a shape (or a circle) on the map to see its numbers here.")
+    elif clicked.get("kind") == "point":
+        st.write(f"**{clicked.get('label')}**")
+        st.write(f"{clicked.get('count'):,} records at this snap point in {selection.period.label}.")
+    else:
+        st.markdown(f"**{clicked.get('name')}**")
+        st.metric("Records", f"{int(clicked.get('count', 0)):,}")
+        st.write(f"{clicked.get('rate_per_1000')} per 1,000 residents · {clicked.get('per_km2')} per km²")
+        st.caption(f"{int(clicked.get('population', 0)):,} residents (Census 2021). Code {clicked.get('code')}.")
+st.caption("Locations are approximate (police.uk snap points). Per-resident rates mislead where few people live but "
+           "many visit, such as Bath city centre: compare per km² there.")
+ui.table_alternative(
+    table.rename(columns={"name": "Name", "code": "Code", "count": "Records", "rate_per_1000": "Per 1,000 residents",
+                          "per_km2": "Per km²", "population": "Residents (Census 2021)", "ward": "Ward", "area": "Area"}),
+    "Show the map's numbers as a table",
+)
+ui.footer()
