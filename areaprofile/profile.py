@@ -364,9 +364,8 @@ def map_features(store: Store, selection: Selection, level: str) -> dict:
         raise AreaprofileError(f"Unknown map level '{level}'; choose area, ward or lsoa.")
     table, key = LEVELS[level]
     group = {"area": "area", "ward": "ward_code", "lsoa": "lsoa"}[level]
-    where, params = query.where_clause(**selection.filters(area=None if level == "area" else selection.area))
-    if level == "ward":
-        where, params = query.where_clause(**selection.filters(area=None))
+    # Areas and wards are counted over all of B&NES (a ward may straddle two areas); LSOAs nest in areas.
+    where, params = query.where_clause(**selection.filters(area=selection.area if level == "lsoa" else None))
     counted = store.sql(f"SELECT {group} AS key, COUNT(*) AS count FROM crimes WHERE {where} GROUP BY 1", params)
     counts = dict(zip(counted["key"], counted["count"]))
     if level == "area":
