@@ -11,6 +11,7 @@ pages = [
     st.Page("pages/map.py", title="Map", icon=":material/map:", url_path="map"),
     st.Page("pages/compare_areas.py", title="Compare areas", icon=":material/bar_chart:", url_path="compare"),
     st.Page("pages/data_sources.py", title="Data & sources", icon=":material/info:", url_path="data"),
+    st.Page("pages/add_data.py", title="Add data", icon=":material/upload_file:", url_path="add-data"),
 ]
 navigation = st.navigation(pages)
 st.session_state["selection"] = ui.sidebar()

@@ -39,6 +39,7 @@ class Store:
         """Run a query on a private cursor (safe from several Streamlit threads)."""
         cursor = self.con.cursor()
         try:
+            cursor.execute(f"USE {_CATALOG}")
             return cursor.execute(query, params or []).df()
         finally:
             cursor.close()
@@ -46,6 +47,7 @@ class Store:
     def scalar(self, query: str, params: list | None = None):
         cursor = self.con.cursor()
         try:
+            cursor.execute(f"USE {_CATALOG}")
             row = cursor.execute(query, params or []).fetchall()
             return row[0][0] if row else None
         finally:
@@ -63,25 +65,58 @@ def open_store(path: str | Path | None = None) -> Store:
     long-running app picks up new data without a restart.
     """
     path = Path(path) if path else default_store_path()
+    version = _file_version(path)
+    key = str(path.resolve())
+    with _open_lock:
+        current = _open_stores.get(key)
+        if current is not None and current.version == version:
+            return current
+        for _ in range(5):
+            con = connect_fresh(path)
+            # A rebuild may have swapped the file between the stat and the open: only a
+            # version seen both before and after the open names what was opened.
+            after = _file_version(path)
+            if after == version:
+                break
+            con.close()
+            version = after
+        else:
+            raise AreaprofileError(f"{path}: the store kept changing while it was opened; try again.")
+        store = Store(path=path, version=version, con=con)
+        _open_stores[key] = store
+        return store
+
+
+#: The attached store's catalog name in a connection made by :func:`connect_fresh`.
+_CATALOG = "store"
+
+
+def _file_version(path: Path) -> str:
     try:
         stat = path.stat()
     except FileNotFoundError:
         raise AreaprofileError(
             f"No store at {path}; build it first with `areaprofile build --source DIR` (DIR laid out like shared/data)."
         ) from None
-    version = f"{stat.st_ino}-{stat.st_mtime_ns}-{stat.st_size}"
-    key = str(path.resolve())
-    with _open_lock:
-        current = _open_stores.get(key)
-        if current is not None and current.version == version:
-            return current
-        try:
-            con = duckdb.connect(str(path), read_only=True)
-        except duckdb.Error as exc:
-            raise AreaprofileError(f"{path}: the store cannot be opened ({str(exc).splitlines()[0]}); rebuild it.") from None
-        store = Store(path=path, version=version, con=con)
-        _open_stores[key] = store
-        return store
+    return f"{stat.st_ino}-{stat.st_mtime_ns}-{stat.st_size}"
+
+
+def connect_fresh(path: str | Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the store file as it is now.
+
+    ``duckdb.connect(path)`` reuses a database already open in this process for that path,
+    so after a rebuild it would go on answering from the old file (and a build reading the
+    'previous' store would drop months added since). A new in-memory database with the file
+    attached always reads the current file.
+    """
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH ? AS {_CATALOG} (READ_ONLY)", [str(path)])
+        con.execute(f"USE {_CATALOG}")
+    except duckdb.Error as exc:
+        con.close()
+        raise AreaprofileError(f"{path}: the store cannot be opened ({str(exc).splitlines()[0]}); rebuild it.") from None
+    return con
 
 
 def months(store: Store) -> list[str]:

@@ -82,6 +82,7 @@ def build(
     report = BuildReport(store=store_path)
     store_path.parent.mkdir(parents=True, exist_ok=True)
     with _build_lock(store_path, wait_seconds):
+        _remove_stale_temp_files(store_path, report)
         previous = _previous_store(store_path) if not fresh else None
         try:
             geography = _geography(sources, la_code, previous, report)
@@ -124,15 +125,38 @@ def _build_lock(store_path: Path, wait_seconds: float):
         handle.close()
 
 
+def _remove_stale_temp_files(store_path: Path, report: BuildReport) -> None:
+    """Delete what killed builds left beside the store (their ``.<store>.tmp-*`` files).
+
+    Called with the build lock held: a live build holds the lock for as long as its temp file
+    exists, so every temp file found now belongs to a build that died.
+    """
+    import glob
+    import shutil
+
+    removed = 0
+    for leftover in store_path.parent.glob(f".{glob.escape(store_path.name)}.tmp-*"):
+        try:
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover)
+            else:
+                leftover.unlink()
+            removed += 1
+        except FileNotFoundError:
+            pass
+    if removed:
+        report.say(f"Removed {removed} temporary file(s) left by an interrupted build.")
+
+
 def _previous_store(store_path: Path) -> duckdb.DuckDBPyConnection | None:
     if not store_path.exists():
         return None
+    from areaprofile.query import connect_fresh  # never a database this process already has open
+
     try:
-        return duckdb.connect(str(store_path), read_only=True)
-    except duckdb.Error as exc:
-        raise AreaprofileError(
-            f"{store_path}: the existing store cannot be opened ({str(exc).splitlines()[0]}); build again with --fresh."
-        ) from None
+        return connect_fresh(store_path)
+    except AreaprofileError as exc:
+        raise AreaprofileError(exc.message.replace("; rebuild it.", "; build again with --fresh.")) from None
 
 
 def _geography(sources: list[Path], la_code: str, previous, report: BuildReport) -> Geography:

@@ -31,8 +31,28 @@ _PRESET_PARAM = {"Last month": "last-month", "Last 3 months": "last-3-months", "
 # ---- the store ------------------------------------------------------------------------------
 
 
+_PINNED = "_areaprofile_store"
+
+
+def pin_store() -> query.Store:
+    """Open the store once at the start of a script run (the sidebar does this).
+
+    Every call in the same run then reads that one file, so a rebuild that lands halfway
+    through a page never mixes old and new numbers; the next run picks up the new file.
+    """
+    try:
+        st.session_state[_PINNED] = query.open_store()
+    except AreaprofileError as exc:
+        st.error(exc.message)
+        st.stop()
+    return st.session_state[_PINNED]
+
+
 def store() -> query.Store:
-    """The open store; stops the page with a clear message when there is none."""
+    """The store pinned for this run; stops the page with a clear message when there is none."""
+    pinned = st.session_state.get(_PINNED)
+    if pinned is not None:
+        return pinned
     try:
         return query.open_store()
     except AreaprofileError as exc:
@@ -51,15 +71,19 @@ def friendly_errors():
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def cached(function_name: str, store_version: str, *args, **kwargs):
-    """Call ``profile.<function_name>`` once per store version and arguments."""
-    return getattr(profile, function_name)(query.open_store(), *args, **kwargs)
+def cached(function_name: str, store_version: str, *args, _store: query.Store, **kwargs):
+    """Call ``profile.<function_name>`` once per store version and arguments.
+
+    ``_store`` (not hashed) is the store whose version is ``store_version``: the answer is
+    computed from exactly the file the key names, never from one swapped in meanwhile.
+    """
+    return getattr(profile, function_name)(_store, *args, **kwargs)
 
 
 def get(function_name: str, *args, **kwargs):
     current = store()
     with friendly_errors():
-        return cached(function_name, current.version, *args, **kwargs)
+        return cached(function_name, current.version, *args, _store=current, **kwargs)
 
 
 # ---- the sidebar selection --------------------------------------------------------------------
@@ -111,6 +135,7 @@ def _to_url() -> None:
 
 def sidebar() -> profile.Selection:
     """Draw the shared filters and return the selection every page uses."""
+    pin_store()
     months = get("loaded_months")
     if not months:
         st.error("The store holds no months; add data on the Data & sources page.")

@@ -1,0 +1,72 @@
+"""Add data (part of Data & sources): an editor uploads police.uk street files, sees what they
+hold, and adds them to the store. Every check and the rebuild happen in areaprofile.ingest."""
+
+import streamlit as st
+
+from areaprofile import ingest, ui
+
+st.title("Add data")
+st.write("Add new months of police.uk street-level data, or replace a month that was republished. "
+         "The files are checked first; nothing changes until you confirm, and the months already loaded are kept.")
+
+done = st.session_state.pop("add_data_done", None)
+if done:
+    st.success(done["summary"])
+    with st.expander("Build log"):
+        for message in done["messages"]:
+            st.text(message)
+    st.write("Every open page shows the new data the next time it runs (any click or a reload); no restart is needed.")
+
+with ui.friendly_errors():
+    configured = ingest.editor_password(st.secrets)
+    limits = ingest.Limits.from_env()
+if configured is None:
+    st.info(ingest.HOW_TO_ENABLE)
+    st.stop()
+
+if not st.session_state.get("editor_unlocked"):
+    with st.form("unlock"):
+        given = st.text_input("Editor password", type="password")
+        if st.form_submit_button("Unlock"):
+            if ingest.password_matches(given, configured):
+                st.session_state["editor_unlocked"] = True
+                st.rerun()
+            st.error("That password is not right; ask whoever runs the dashboard for the editor password.")
+    st.stop()
+
+st.markdown(
+    "1. On data.police.uk choose **Custom download**, force **Avon and Somerset**, the months you need and "
+    "**Include crime data**.\n"
+    "2. Upload the .zip as it is, or the monthly street files (`2021-10-avon-and-somerset-street.csv`).\n"
+    f"3. Check what was found below, then confirm. Up to {limits.max_upload_mb:,.0f} MB a file."
+)
+round_key = st.session_state.setdefault("add_data_round", 0)
+uploaded = st.file_uploader("Street files or a data.police.uk .zip", type=["zip", "csv", "gz"],
+                            accept_multiple_files=True, key=f"add_data_files_{round_key}")
+replace = st.checkbox("Replace months already loaded", key=f"add_data_replace_{round_key}",
+                      help="Off: a month that is already loaded is refused. On: the uploaded file replaces it.")
+if not uploaded:
+    st.stop()
+
+uploads = [ingest.Upload(f.name, f.getvalue()) for f in uploaded]
+with ui.friendly_errors(), st.spinner("Checking the files..."):
+    check = ingest.check_uploads(uploads, replace=replace, limits=limits)
+
+st.subheader("What the files hold")
+if check.files:
+    st.dataframe(check.table(), hide_index=True, width="stretch")
+for note in check.notes:
+    st.caption(note)
+for problem in check.problems:
+    st.error(problem)
+if not check.ok:
+    st.warning("Nothing was changed. Fix the problems above (or remove those files) and upload again.")
+    st.stop()
+
+st.success(check.summary())
+if st.button("Add to the store", type="primary"):
+    with ui.friendly_errors(), st.spinner("Rebuilding the store..."):
+        added = ingest.add_uploads(uploads, replace=replace, limits=limits)
+    st.session_state["add_data_done"] = {"summary": added.summary(), "messages": list(added.report.messages)}
+    st.session_state["add_data_round"] = round_key + 1  # a fresh, empty uploader
+    st.rerun()
