@@ -196,6 +196,10 @@ REPLACES = "replaces the month already loaded"
 ALREADY = "refused: month already loaded"
 
 
+def _size(n: int) -> str:
+    return f"{n / MB:,.0f} MB" if n >= 10 * MB else f"{n / MB:,.1f} MB" if n >= MB else f"{n / 1024:,.0f} KB"
+
+
 def _months(months: list[str]) -> str:
     return f"{len(months)} month{'s' if len(months) != 1 else ''} ({', '.join(months)})"
 
@@ -232,7 +236,7 @@ def _stage(uploads: list[Upload], root: Path, limits: Limits) -> _Staged:
         try:
             if len(upload.data) > limits.max_upload_bytes:
                 raise AreaprofileError(
-                    f"{name} is {len(upload.data) / MB:,.1f} MB, over the {limits.max_upload_mb:,.0f} MB limit for one file; "
+                    f"{name} is {_size(len(upload.data))}, over the {_size(limits.max_upload_bytes)} limit for one file; "
                     "upload fewer months at a time."
                 )
             if name.lower().endswith(".zip"):
@@ -278,7 +282,7 @@ def _stage_zip(upload: Upload, name: str, staged: _Staged, limits: Limits) -> No
             declared += info.file_size
             if info.file_size > police_uk.MAX_MEMBER_BYTES or declared > limits.max_expanded_bytes:
                 raise AreaprofileError(
-                    f"{name} would expand to more than {limits.max_expanded_bytes / MB:,.0f} MB; upload fewer months at a time."
+                    f"{name} would expand to more than {_size(limits.max_expanded_bytes)}; upload fewer months at a time."
                 )
             if info.file_size > limits.max_ratio * max(info.compress_size, 1) and info.file_size > 64 * 1024:
                 raise AreaprofileError(
@@ -338,7 +342,7 @@ def _read_capped(handle, cap: int, source: str, limits: Limits) -> bytes:
         total += len(chunk)
         if total > cap:
             raise AreaprofileError(
-                f"{source} would expand to more than {cap / MB:,.0f} MB; upload fewer months at a time."
+                f"{source} would expand to more than {_size(cap)}; upload fewer months at a time."
             )
         chunks.append(chunk)
 
@@ -355,7 +359,7 @@ def _gunzip(data: bytes, source: str, limits: Limits) -> bytes:
             total += len(chunk)
             if total > cap:
                 raise AreaprofileError(
-                    f"{source} would expand beyond the safe limit ({cap / MB:,.0f} MB, {limits.max_ratio} times its size); "
+                    f"{source} would expand beyond the safe limit ({_size(cap)}, {limits.max_ratio} times its size); "
                     "this is not a police.uk street file."
                 )
             out.append(chunk)
