@@ -406,9 +406,10 @@ def map_sentence(features: dict, selection: Selection, measure: str) -> str:
     top, bottom = ranked.iloc[0], ranked.iloc[-1]
     unit = {"count": "records", "rate_per_1000": "per 1,000 residents", "per_km2": "per km²"}[measure]
     value = lambda row: f"{row[measure]:,}" if measure == "count" else f"{row[measure]:,.1f}"  # noqa: E731
+    also = "" if measure == "count" else f" ({top['count']:,} records)"
     return (
-        f"{selection.period.label}, {selection.types_label}: highest is {_short(top['name'])} with {value(top)} {unit} "
-        f"({top['count']:,} records); lowest is {_short(bottom['name'])} with {value(bottom)} {unit}."
+        f"{selection.period.label}, {selection.types_label}: highest is {_short(top['name'])} with {value(top)} {unit}"
+        f"{also}; lowest is {_short(bottom['name'])} with {value(bottom)} {unit}."
     )
 
 

@@ -59,7 +59,8 @@ with right:
         st.markdown(f"**{clicked.get('name')}**")
         st.metric("Records", f"{int(clicked.get('count', 0)):,}")
         st.write(f"{clicked.get('rate_per_1000')} per 1,000 residents · {clicked.get('per_km2')} per km²")
-        st.caption(f"{int(clicked.get('population', 0)):,} residents (Census 2021). Code {clicked.get('code')}.")
+        code = "" if clicked.get("code") == clicked.get("name") else f" Code {clicked.get('code')}."
+        st.caption(f"{int(clicked.get('population', 0)):,} residents (Census 2021).{code}")
 st.caption("Locations are approximate (police.uk snap points). Per-resident rates mislead where few people live but "
            "many visit, such as Bath city centre: compare per km² there.")
 ui.table_alternative(
