@@ -57,11 +57,11 @@ class Change:
             return "Within normal variation"
         return "Unusual rise" if self.current > self.earlier else "Unusual fall"
 
-    def sentence(self, what: str, against: str) -> str:
+    def sentence(self, what: str, against: str = "") -> str:
         if self.earlier == 0 and self.current == 0:
             return f"No {what} in either period."
         pct = "" if self.percent is None else f" ({self.percent:+.0f}%)"
-        move = f"{self.current:,} against {self.earlier:,} {against}{pct}"
+        move = f"{self.current:,} against {self.earlier:,}{' ' + against if against else ''}{pct}"
         if self.unusual:
             return f"{self.verdict}: {move}; a change this large is unlikely to be chance ({_p_text(self.p_value)})."
         return f"{self.verdict}: {move}; a change this size often happens by chance ({_p_text(self.p_value)})."

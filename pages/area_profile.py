@@ -20,9 +20,9 @@ for column, item in zip(columns, headlines):
         st.write(f"**{item.rate_per_1000:.1f} per 1,000 residents** (Census 2021, {item.population:,} residents) · "
                  f"{item.per_km2:,.1f} per km²")
         if item.previous:
-            st.write(f"Against {item.previous_period.label}: " + item.previous.sentence("records", "before"))
-        if item.year_earlier:
-            st.write(f"Against {item.year_earlier_period.label}: " + item.year_earlier.sentence("records", "a year earlier"))
+            st.write(f"Against {item.previous_period.label}: " + item.previous.sentence("records"))
+        if item.year_earlier and item.year_earlier_period != item.previous_period:
+            st.write(f"Against {item.year_earlier_period.label} (a year earlier): " + item.year_earlier.sentence("records"))
         for note in item.notes:
             st.caption(note)
 ui.table_alternative(profile.headline_table(headlines), "Show the headline figures as a table")
