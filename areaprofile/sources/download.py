@@ -41,6 +41,7 @@ from shapely.ops import unary_union
 
 from areaprofile.config import CRIME_TYPE_BY_SLUG, DEFAULT_LA_CODE, DEFAULT_LA_NAME
 from areaprofile.errors import AreaprofileError
+from areaprofile.sources.police_uk import STREET_COLUMNS
 
 __all__ = [
     "POLICE_API",
@@ -66,21 +67,6 @@ ONS_API = "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services"
 FORCE_ID = "avon-and-somerset"
 FORCE_NAME = "Avon and Somerset Constabulary"
 
-#: The published street-file header, in order.
-STREET_COLUMNS: tuple[str, ...] = (
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
-)
 
 
 @dataclass(frozen=True)
