@@ -9,6 +9,8 @@ class AreaprofileError(Exception):
     """A problem the user can fix (bad file, unknown area, missing store...)."""
 
     def __init__(self, message: str):
+        # One line, always: a value echoed from a damaged file may hold a line break.
+        message = "\\n".join(str(message).splitlines())
         super().__init__(message)
         self.message = message
 

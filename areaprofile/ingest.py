@@ -129,7 +129,15 @@ class Upload:
     def shown_name(self) -> str:
         """The name as people see it: the last part of whatever path the browser sent."""
         name = PurePosixPath(self.name.replace("\\", "/")).name
-        return name or "(unnamed file)"
+        return _printable(name) or "(unnamed file)"
+
+
+def _printable(text: str, limit: int = 120) -> str:
+    """A name fit for a one-line message: control and direction characters shown as '?', capped."""
+    import unicodedata
+
+    shown = "".join("?" if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") else c for c in text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 @dataclass
@@ -274,9 +282,9 @@ def _stage_zip(upload: Upload, name: str, staged: _Staged, limits: Limits) -> No
             _check_member_path(name, member, staged.root)
             mode = info.external_attr >> 16
             if stat.S_ISLNK(mode):
-                raise AreaprofileError(f"{name} holds a link ({member}); this is not a data.police.uk download.")
+                raise AreaprofileError(f"{name} holds a link ({_printable(member, 80)}); this is not a data.police.uk download.")
             if info.flag_bits & 0x1:
-                raise AreaprofileError(f"{name} is password-protected ({member}); upload the zip as data.police.uk gives it.")
+                raise AreaprofileError(f"{name} is password-protected ({_printable(member, 80)}); upload the zip as data.police.uk gives it.")
             if info.is_dir():
                 continue
             declared += info.file_size
@@ -286,7 +294,7 @@ def _stage_zip(upload: Upload, name: str, staged: _Staged, limits: Limits) -> No
                 )
             if info.file_size > limits.max_ratio * max(info.compress_size, 1) and info.file_size > 64 * 1024:
                 raise AreaprofileError(
-                    f"{name}: {PurePosixPath(member).name} would expand {info.file_size / max(info.compress_size, 1):,.0f} times, "
+                    f"{name}: {_printable(PurePosixPath(member).name, 80)} would expand {info.file_size / max(info.compress_size, 1):,.0f} times, "
                     f"beyond the safe limit of {limits.max_ratio}; this is not a data.police.uk download."
                 )
             match = STREET_NAME.search(PurePosixPath(member).name)
@@ -301,7 +309,7 @@ def _stage_zip(upload: Upload, name: str, staged: _Staged, limits: Limits) -> No
             staged.notes.append(f"{name}: {skipped} other file(s) (such as outcomes or stop and search) were ignored.")
         budget = limits.max_expanded_bytes
         for info, match in members:
-            source = f"{name}: {info.filename}"
+            source = f"{name}: {_printable(info.filename)}"
             try:
                 with archive.open(info) as handle:
                     data = _read_capped(handle, min(budget, police_uk.MAX_MEMBER_BYTES), source, limits)
@@ -328,7 +336,7 @@ def _check_member_path(name: str, member: str, root: Path) -> None:
         unsafe = os.path.commonpath([str(root), target]) != str(root)
     if unsafe:
         raise AreaprofileError(
-            f"{name} holds a file with a path outside its folder ({member[:80]!r}); this is not a data.police.uk download."
+            f"{name} holds a file with a path outside its folder ({_printable(member, 80)!r}); this is not a data.police.uk download."
         )
 
 

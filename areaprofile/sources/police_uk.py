@@ -8,6 +8,7 @@ never reaches the store.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import hashlib
 import io
@@ -173,7 +174,10 @@ def read_street_file(street_file: StreetFile, la_lsoa_codes: set[str]) -> MonthR
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     header_line = raw.split(b"\n", 1)[0].decode("utf-8").strip("\r")
-    header = next(iter(_csv_rows(header_line)))
+    try:
+        header = next(iter(_csv_rows(header_line)))
+    except csv.Error:
+        raise AreaprofileError(f"{label}: the header line is not comma-separated text; download the file again.") from None
     if tuple(header) != STREET_COLUMNS:
         missing = [c for c in STREET_COLUMNS if c not in header]
         extra = [c for c in header if c not in STREET_COLUMNS]

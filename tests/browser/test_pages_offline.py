@@ -1,0 +1,67 @@
+"""Every page in app.py's list, opened in Chromium: it renders without an exception and makes no
+request beyond the local server (no CDN, tiles, fonts or analytics).
+
+The list is read from app.py itself, so a page added there is covered without touching this file.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def app_pages() -> list[tuple[str, str]]:
+    """(file, URL path) of each st.Page(...) in app.py, in order."""
+    pages = []
+    for node in ast.walk(ast.parse((ROOT / "app.py").read_text())):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page" and node.args:
+            file = node.args[0].value
+            keywords = {k.arg: getattr(k.value, "value", None) for k in node.keywords}
+            if keywords.get("default"):
+                path = "/"
+            else:
+                path = "/" + (keywords.get("url_path") or Path(file).stem)
+            pages.append((file, path))
+    return pages
+
+
+PAGES = app_pages()
+
+
+def test_app_py_lists_pages():
+    assert len(PAGES) >= 5 and PAGES[0][1] == "/" and ("pages/add_data.py", "/add-data") in PAGES
+
+
+def warm_up(server, browser) -> None:
+    """Run app.py once: until then Streamlit serves a page's URL without app.py's navigation."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
+        page.goto(server.url + "/")
+        page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning'] h1", timeout=60_000)
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def server(streamlit_server, built_store, browser):
+    server = streamlit_server("app.py", env={"AREAPROFILE_STORE": str(built_store)})
+    warm_up(server, browser)
+    return server
+
+
+@pytest.mark.parametrize("file, path", PAGES, ids=[p for _, p in PAGES])
+def test_page_renders_with_only_local_requests(file, path, server, app_page):
+    app = app_page(server, path)
+    app.page.wait_for_timeout(300)  # late assets (fonts, iframes) get a chance to ask
+    app.wait_until_idle()
+    assert app.page.locator("[data-testid='stException']").count() == 0, app.page.inner_text("body")[:2000]
+    assert app.page.locator("h1").count() >= 1
+    app.screenshot(f"offline_{path.strip('/') or 'home'}")
+    app.assert_only_local()
+    assert app.dialogs == []
