@@ -9,6 +9,7 @@ st.set_page_config(page_title="B&NES community safety area profiles", page_icon=
 pages = [
     st.Page("pages/area_profile.py", title="Area profile", icon=":material/home:", default=True),
     st.Page("pages/map.py", title="Map", icon=":material/map:", url_path="map"),
+    st.Page("pages/hotspots.py", title="Hotspots", icon=":material/local_fire_department:", url_path="hotspots"),
     st.Page("pages/compare_areas.py", title="Compare areas", icon=":material/bar_chart:", url_path="compare"),
     st.Page("pages/data_sources.py", title="Data & sources", icon=":material/info:", url_path="data"),
     st.Page("pages/add_data.py", title="Add data", icon=":material/upload_file:", url_path="add-data"),

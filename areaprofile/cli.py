@@ -52,6 +52,29 @@ def _parser() -> argparse.ArgumentParser:
     concerns.add_argument("--format", choices=("json",), default="json")
     concerns.set_defaults(run=_concerns)
 
+    hotspots = sub.add_parser("hotspots", help="Getis-Ord Gi* hotspots on 250 m cells (z, p, FDR flag, count)")
+    hotspots.add_argument("--area", default=None, help="Bath, Bathavon, Chew Valley, Keynsham or Somer Valley (default: all B&NES)")
+    hotspots.add_argument("--crime-type", action="append", default=None,
+                          help="published crime type, or all-crime / asb (repeatable; default: every type)")
+    hotspots.add_argument("--from", dest="start", default=None, help="first month, YYYY-MM (default: 2 months before --to)")
+    hotspots.add_argument("--to", dest="end", default=None, help="last month, YYYY-MM (default: the latest loaded)")
+    hotspots.add_argument("--format", choices=("json", "csv"), default="csv")
+    hotspots.add_argument("--store", type=Path, default=None)
+    hotspots.set_defaults(run=_hotspots)
+
+    accuracy = sub.add_parser("hotspot-accuracy", help="PAI, hit rate, RRI and PEI of a hotspot ranking on held-back months")
+    accuracy.add_argument("--crime-type", action="append", default=None,
+                          help="published crime type, or all-crime / asb (repeatable; default: every type)")
+    accuracy.add_argument("--test-from", default=None, help="first test month, YYYY-MM (default: 11 months before --test-to)")
+    accuracy.add_argument("--test-to", default=None, help="last test month, YYYY-MM (default: the latest loaded)")
+    accuracy.add_argument("--train-months", type=int, default=12, help="calendar months before each test month to train on")
+    accuracy.add_argument("--coverage", type=float, default=0.01, help="share of the land to choose, e.g. 0.01 or 0.05")
+    accuracy.add_argument("--method", default=None, help="naive, recent, kde, gi-star or recent-smoothed (default: the page's)")
+    accuracy.add_argument("--area", default=None, help="one forum area (default: all B&NES)")
+    accuracy.add_argument("--format", choices=("json",), default="json")
+    accuracy.add_argument("--store", type=Path, default=None)
+    accuracy.set_defaults(run=_hotspot_accuracy)
+
     download = sub.add_parser("download", help="download police.uk months and ONS boundaries (needs internet)")
     download.add_argument("--months", required=True, help="YYYY-MM..YYYY-MM")
     download.add_argument("--dest", required=True, type=Path)
@@ -97,6 +120,45 @@ def _concerns(args) -> int:
     from areaprofile.knowledge import concerns_json
 
     print(concerns_json(args.area))
+    return 0
+
+
+def _hotspots(args) -> int:
+    from areaprofile import hotspots, query
+    from areaprofile.periods import Period, shift
+    from areaprofile.profile import Selection
+
+    store = query.open_store(args.store)
+    loaded = query.months(store)
+    if not loaded:
+        raise AreaprofileError("The store holds no months; build it first.")
+    end = query.check_month(args.end, "end month") or loaded[-1]
+    start = query.check_month(args.start, "start month") or shift(end, -2)
+    selection = Selection(area=args.area, period=Period(start, end),
+                          crime_types=hotspots.types_key(args.crime_type))
+    cells = hotspots.hot_cells(store, selection).drop(columns="_cell")
+    if args.format == "json":
+        records = cells.to_dict(orient="records")
+        for record in records:
+            for key in ("z", "p_sim"):
+                if record[key] != record[key]:  # NaN -> null
+                    record[key] = None
+        json.dump(records, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        cells.to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
+def _hotspot_accuracy(args) -> int:
+    from areaprofile import hotspot_accuracy, query
+
+    store = query.open_store(args.store)
+    result = hotspot_accuracy.evaluate(
+        store, args.crime_type, args.test_from, args.test_to, train_months=args.train_months,
+        coverage=args.coverage, method_name=args.method or hotspot_accuracy.DEFAULT_METHOD, area=args.area,
+    )
+    print(json.dumps(result.as_dict(), ensure_ascii=False))
     return 0
 
 

@@ -1,0 +1,145 @@
+"""Hotspot benchmark on the real data: which ranking predicts next month best, and how fast.
+
+    .venv/bin/python bench/hotspots.py [--store PATH | --source ../shared/data] [--runs 5] [--quick]
+
+Prints (1) mean PAI at 1% and 5% of B&NES land for every ranking method, for all crime, ASB and
+burglary, on the reporting months 2020-10..2021-09 and on the earlier months 2019-01..2020-09
+that the displayed method's settings were chosen on; (2) timings of the hotspot computations,
+cold (empty cache, store already open) and warm. Never used as a test; --quick runs one type and
+one timing pass so CI can keep it from rotting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from areaprofile import hotspot_accuracy as ha  # noqa: E402
+from areaprofile import hotspots, query  # noqa: E402
+from areaprofile.periods import Period  # noqa: E402
+from areaprofile.profile import Selection  # noqa: E402
+
+TYPES = {"all crime": "all-crime", "ASB": "asb", "burglary": "Burglary"}
+PERIODS = {"report 2020-10..2021-09": ("2020-10", "2021-09"), "tuning 2019-01..2020-09": ("2019-01", "2020-09")}
+
+
+def comparison(store, types: dict, periods: dict) -> list[list[str]]:
+    rows = []
+    for period_name, (start, end) in periods.items():
+        for type_name, type_key in types.items():
+            base = {c: ha.evaluate(store, type_key, start, end, 12, c, ha.BASELINE).mean_pai for c in ha.COVERAGES}
+            for name in ha.METHODS:
+                pais = {c: ha.evaluate(store, type_key, start, end, 12, c, name).mean_pai for c in ha.COVERAGES}
+                mark = "" if name == ha.BASELINE else ("  beats baseline at 1%" if pais[0.01] > base[0.01] else
+                                                       "  does NOT beat baseline at 1%")
+                shown = " (displayed)" if name == ha.DEFAULT_METHOD else " (baseline)" if name == ha.BASELINE else ""
+                rows.append([period_name, type_name, name + shown, f"{pais[0.01]:.2f}", f"{pais[0.05]:.2f}",
+                             f"{pais[0.01] - base[0.01]:+.2f}" + mark])
+    return rows
+
+
+def timed(function, runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        out.append(time.perf_counter() - started)
+    return out
+
+
+def timings(store, runs: int) -> list[list[str]]:
+    latest = query.months(store)[-1]
+    cases = {
+        "Bath, last 3 months, all crime": Selection("Bath", Period("2021-07", latest), query.TYPE_GROUPS["all-crime"]),
+        "All B&NES, last 12 months, every type": Selection(None, Period("2020-10", latest)),
+    }
+    rows = []
+    for name, selection in cases.items():
+        def page_numbers():
+            hotspots.hot_summary(store, selection)
+            trust = ha.trust(store, selection)
+            forecast = tuple(ha.forecast_cells(store, selection, 0.01, trust.shown.name))
+            hotspots.map_layers(store, selection, forecast)
+            hotspots.busiest_locations(store, selection, 10)
+            hotspots.emerging_hotspots(store, selection)
+            hotspots.snap_point_flags(store, selection)
+
+        def cold_gi():
+            hotspots.clear_cache()
+            hotspots.hot_cells(store, selection)
+
+        def cold_page():
+            hotspots.clear_cache()
+            page_numbers()
+
+        cells = hotspots.grid(store, selection.area).n
+        gi = timed(cold_gi, runs)
+        rows.append([f"Gi* (grid, counts, esda 99 perms), cold: {name}", f"{statistics.median(gi) * 1000:.0f} ms",
+                     f"{cells:,} cells"])
+        cold = timed(cold_page, runs)
+        rows.append([f"all page numbers, cold: {name}", f"{statistics.median(cold) * 1000:.0f} ms",
+                     "Gi*, trust (4 evaluations x 12 months), map layers, busiest, emerging, snap points"])
+        warm = timed(page_numbers, max(runs, 20))
+        rows.append([f"all page numbers, warm: {name}", f"{statistics.median(warm) * 1000:.1f} ms",
+                     "cached per store version"])
+        from areaprofile import hotspot_map, maps
+
+        trust = ha.trust(store, selection)
+        layers = hotspots.map_layers(store, selection, tuple(ha.forecast_cells(store, selection, 0.01, trust.shown.name)))
+        build = timed(lambda: maps.map_html(hotspot_map.hotspot_map(layers)), runs)
+        size = maps.map_html_bytes(hotspot_map.hotspot_map(layers))
+        rows.append([f"folium map build + render: {name}", f"{statistics.median(build) * 1000:.0f} ms",
+                     f"{len(layers['cells']['features']):,} cells drawn, {size / 1e3:.0f} kB HTML"])
+    hotspots.clear_cache()
+    one = timed(lambda: (hotspots.clear_cache(), ha.evaluate(store, "all-crime", "2020-10", "2021-09", 12, 0.01,
+                                                              ha.DEFAULT_METHOD)), runs)
+    rows.append(["one evaluation, cold (B&NES, 12 test months)", f"{statistics.median(one) * 1000:.0f} ms",
+                 "grid + month x cell counts + 12 rankings"])
+    return rows
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(str(v).ljust(w) for v, w in zip(header, widths))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(str(v).ljust(w) for v, w in zip(r, widths)) for r in rows]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--store", type=Path, default=None, help="a built store (default: build one from --source)")
+    parser.add_argument("--source", type=Path,
+                        default=Path(os.environ.get("AREAPROFILE_SHARED_DATA", ROOT.parent / "shared" / "data")))
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.store
+        if path is None:
+            from areaprofile.store import build
+
+            path = Path(tmp) / "bench.duckdb"
+            build([args.source], path)
+        store = query.open_store(path)
+        types = {"burglary": "Burglary"} if args.quick else TYPES
+        periods = dict(list(PERIODS.items())[:1]) if args.quick else PERIODS
+        print("Mean PAI over the test months (train: the 12 calendar months before each, loaded months only; "
+              "250 m cells; B&NES land)")
+        print(table(["months", "records", "method", "PAI 1%", "PAI 5%", "vs baseline at 1%"],
+                    comparison(store, types, periods)))
+        print()
+        print(table(["figure", "median", "notes"], timings(store, 1 if args.quick else args.runs)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

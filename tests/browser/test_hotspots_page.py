@@ -1,0 +1,151 @@
+"""The Hotspots page in Debian Chromium on the real store: the hot cells are drawn (outlined, with
+a legend in words), the trust sentence shows the package's numbers, nothing leaves localhost."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from areaprofile import hotspot_accuracy, hotspots, query
+from areaprofile.periods import preset_period
+from areaprofile.profile import Selection
+
+# (URL 'types' value, the page's crime types, words in the trust sentence)
+CASES = [
+    ("all-crime", query.TYPE_GROUPS["all-crime"], "all crime (excluding ASB)"),
+    ("asb", query.TYPE_GROUPS["asb"], "anti-social behaviour"),
+]
+
+LAYER_COUNTS_JS = """
+() => {
+    const layers = Object.values(window.map._layers).filter(l => l.feature && l._path);
+    const props = layers.map(l => l.feature.properties);
+    return {
+        cells: props.filter(p => p.cell_id && p.kind === undefined).length,
+        hotCells: props.filter(p => p.kind === undefined && p.hot === true).length,
+        hotOutlines: layers.filter(l => l.feature.properties.kind === 'hot' && l.options.weight >= 3
+                                   && l.options.fill === false).length,
+        forecastOutlines: layers.filter(l => l.feature.properties.kind === 'forecast' && l.options.dashArray).length,
+    };
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def server(streamlit_server, browser, built_store):
+    server = streamlit_server("app.py", env={"AREAPROFILE_STORE": str(built_store)})
+    # Streamlit starts in its old 'pages/ folder' mode until some run calls st.navigation: a fresh
+    # server's very first request for /hotspots would run pages/hotspots.py without app.py (and
+    # so without the sidebar selection). Open the home page once so app.py has run.
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server.url) or
+                   r.request.url.startswith(("data:", "blob:")) else r.abort())
+        page.goto(server.url + "/", wait_until="domcontentloaded")
+        page.wait_for_selector("[data-testid='stSidebar']", timeout=60_000)
+        page.wait_for_selector("h1", timeout=60_000)
+    finally:
+        context.close()
+    return server
+
+
+def expected(built_store, types: tuple[str, ...], area: str = "Bath"):
+    store = query.open_store(built_store)
+    latest = query.months(store)[-1]
+    selection = Selection(area=area, period=preset_period("Last 3 months", latest), crime_types=types)
+    trust = hotspot_accuracy.trust(store, selection)
+    forecast = tuple(hotspot_accuracy.forecast_cells(store, selection, 0.01, trust.shown.name))
+    layers = hotspots.map_layers(store, selection, forecast)
+    return hotspots.hot_summary(store, selection), trust, layers, forecast
+
+
+@pytest.mark.parametrize("types_param, types, words", CASES)
+def test_page_draws_hot_cells_and_trust_sentence(types_param, types, words, server, app_page, built_store):
+    summary, trust, layers, forecast = expected(built_store, types)
+    assert summary.hot_cells > 0, "the chosen view should have hot cells to draw"
+    n_cells = len(layers["cells"]["features"])
+
+    app = app_page(server, f"/hotspots?area=Bath&period=last-3-months&types={types_param}")
+    errors = app.page.query_selector_all("[data-testid='stException']")
+    assert not errors, errors[0].inner_text()[:2000]
+    expect(app.page.locator("h1").first).to_have_text("Hotspots: Bath")
+
+    # The map: one clickable square per cell with records, hot cells outlined thick, next month's dashed.
+    app.wait_for_map_paths(n_cells)
+    frame = app.map_frame()
+    assert frame.locator("path.leaflet-interactive").count() == n_cells
+    counts = frame.evaluate(LAYER_COUNTS_JS)
+    assert counts == {"cells": n_cells, "hotCells": summary.hot_cells, "hotOutlines": summary.hot_cells,
+                      "forecastOutlines": len(forecast)}
+    legend = frame.locator(".ap-hot-legend").inner_text()
+    assert f"Hotspot ({summary.hot_cells} cells)" in legend
+    assert "Top 1% of land, next month" in legend
+    assert "Records per 250 m cell" in frame.locator(".ap-legend:not(.ap-hot-legend)").first.inner_text()
+
+    app.page.locator("iframe[title='streamlit_folium.st_folium']").scroll_into_view_if_needed()
+    app.page.wait_for_timeout(300)
+    app.screenshot(f"hotspots-bath-{types_param}-map", full_page=False)
+
+    # Active titles: the hotspot sentence and the trust sentence with the package's numbers.
+    expect(app.page.get_by_text(summary.sentence())).to_be_visible()
+    sentence = trust.sentence()
+    assert f"of next month's {words} on 1% of the land of Bath" in sentence
+    expect(app.page.get_by_text(sentence)).to_be_visible()
+    assert re.search(r"PAI \d+\.\d\), and \d+% on 5% of the land \(PAI \d+\.\d\)", sentence)
+
+    # Table alternatives exist for the map; the details expander holds one row per test month.
+    expect(app.page.get_by_text("Show the hotspot cells as a table")).to_be_visible()
+    app.page.get_by_text("Details: hit rate, PAI, RRI and PEI for each test month").click()
+    app.wait_until_idle()
+    for heading in ("Busiest places", "Emerging hotspots", "Places that absorb unusually many records"):
+        expect(app.page.get_by_role("heading", name=heading)).to_be_visible()
+
+    app.wait_until_idle()
+    shot = app.screenshot(f"hotspots-bath-{types_param}")
+    assert shot.stat().st_size > 50_000
+    app.assert_only_local()
+    assert app.dialogs == []
+
+
+def test_clicking_a_hot_cell_names_it(server, app_page, built_store):
+    summary, _, layers, _ = expected(built_store, query.TYPE_GROUPS["all-crime"])
+    hot = [f["properties"] for f in layers["cells"]["features"] if f["properties"]["hot"]]
+    target = max(hot, key=lambda p: p["count"])
+    app = app_page(server, "/hotspots?area=Bath&period=last-3-months&types=all-crime")
+    app.wait_for_map_paths(len(layers["cells"]["features"]))
+    app.wait_until_idle()
+    frame = app.map_frame()
+    # Zoom the map onto the cell so it is big enough to click, then click its middle.
+    where = frame.evaluate(
+        """(id) => {
+            const layer = Object.values(window.map._layers).find(
+                l => l.feature && l._path && l.feature.properties.cell_id === id && l.feature.properties.kind === undefined);
+            window.map.setView(layer.getBounds().getCenter(), 16, {animate: false});
+            return id;
+        }""",
+        target["cell_id"],
+    )
+    assert where == target["cell_id"]
+    app.page.wait_for_timeout(500)
+    box = frame.evaluate(
+        """(id) => {
+            const layer = Object.values(window.map._layers).find(
+                l => l.feature && l._path && l.feature.properties.cell_id === id && l.feature.properties.kind === undefined);
+            const b = layer._path.getBoundingClientRect();
+            return {x: b.left + b.width / 2, y: b.top + b.height / 2, w: b.width};
+        }""",
+        target["cell_id"],
+    )
+    assert box["w"] > 20
+    iframe_locator = app.page.locator("iframe[title='streamlit_folium.st_folium']")
+    iframe_locator.scroll_into_view_if_needed()
+    iframe = iframe_locator.bounding_box()
+    app.page.mouse.click(iframe["x"] + box["x"], iframe["y"] + box["y"])
+    expect(app.page.get_by_text(f"Cell {target['cell_id']} (250 m square")).to_be_visible(timeout=15_000)
+    expect(app.page.get_by_text("Hotspot", exact=True)).to_be_visible()
+    app.wait_until_idle()
+    app.screenshot("hotspots-bath-clicked-cell")
+    app.assert_only_local()
