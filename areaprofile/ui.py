@@ -129,6 +129,10 @@ def _to_url() -> None:
         params["fy"] = st.session_state["fy"]
     if st.session_state["types_mode"] == "Choose types":
         params["type"] = list(st.session_state["types"])
+    # Keep what a page puts in the URL itself (e.g. view=priorities), so its links survive.
+    for key in st.query_params:
+        if key not in ("area", "period", "types", "from", "to", "fy", "type"):
+            params[key] = st.query_params[key]
     if dict(st.query_params.to_dict()) != params or st.query_params.get_all("type") != params.get("type", []):
         st.query_params.from_dict(params)
 

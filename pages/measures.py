@@ -1,0 +1,102 @@
+"""Plan measures: which of a plan's measures police.uk can count (counted per area for the chosen
+period) and, for the rest, the dataset that would be needed. The plan is kept in the URL."""
+
+import altair as alt
+import streamlit as st
+
+from areaprofile import concerns, query, ui
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cached(function_name: str, store_version: str, *args):
+    return getattr(concerns, function_name)(query.open_store(), *args)
+
+
+def rate_chart(frame) -> alt.Chart:
+    base = alt.Chart(frame).encode(
+        y=alt.Y("Area:N", sort="-x", title=None, axis=alt.Axis(labelLimit=200, labelFontSize=13)),
+        x=alt.X("Per 1,000 residents:Q", title="Records per 1,000 residents (Census 2021)"),
+        tooltip=["Area", alt.Tooltip("Per 1,000 residents:Q", format=".1f"), alt.Tooltip("Records:Q", format=",")],
+    )
+    labels = base.mark_text(align="left", dx=4, fontSize=13).encode(text=alt.Text("Per 1,000 residents:Q", format=".1f"))
+    return (base.mark_bar(color=ui.CRIME_COLOUR) + labels).properties(height=36 * len(frame))
+
+
+def get(function_name: str, *args):
+    """``concerns.<function_name>(store, *args)``, once per store version and arguments."""
+    current = ui.store()
+    with ui.friendly_errors():
+        return _cached(function_name, current.version, *args)
+
+
+# app.py normally draws the sidebar first; on a fresh server Streamlit may run this file on its own (it
+# treats a pages/ folder as an old-style multipage app until app.py has run once), so draw it here then.
+selection = st.session_state.get("selection") or ui.sidebar()
+st.title("Plan measures")
+st.caption(f"{selection.period.label} · each measure a plan set itself, and whether police.uk can count it. "
+           "Counted measures are shown for all five areas, so the sidebar's Area and 'Records' choices do not apply.")
+
+plans = [p for p in concerns.measure_plans() if p["measures"]]
+ids = [p["id"] for p in plans]
+titles = {p["id"]: f"{p['title']} ({p['measures']} measures)" for p in plans}
+if "measures_plan" not in st.session_state:
+    wanted = st.query_params.get("plan")
+    st.session_state["measures_plan"] = wanted if wanted in ids else concerns.DEFAULT_MEASURES_PLAN
+st.selectbox("Plan", ids, format_func=titles.get, key="measures_plan")
+plan_id = st.session_state["measures_plan"]
+if plan_id == concerns.DEFAULT_MEASURES_PLAN:
+    if "plan" in st.query_params:
+        del st.query_params["plan"]
+elif st.query_params.get("plan") != plan_id:
+    st.query_params["plan"] = plan_id
+
+evidence = get("measure_evidence", selection, plan_id)
+ui.active_title(concerns.measures_sentence(evidence, plan_id))
+summary = concerns.measures_table(evidence)
+st.dataframe(
+    summary[["Measure", "From police.uk?", "B&NES records", "Per 1,000 residents", "Against a year earlier"]],
+    hide_index=True, width="stretch", column_config={"Measure": st.column_config.TextColumn(width="large")},
+)
+st.caption("What each measure not in police.uk would need is listed further down. 'As a stand-in': the nearest police.uk types, close to the measure but not the same; each measure below "
+           "says how. 'Unusual' means a change larger than chance alone would usually give (exact Poisson test, 5% level).")
+
+computable = [m for m in evidence if m["computable"]]
+other = [m for m in evidence if not m["computable"]]
+
+st.header("What police.uk can count")
+if not computable:
+    st.write("None of this plan's measures can be counted from police.uk.")
+for m in computable:
+    with st.container(border=True):
+        st.subheader(m["title"])
+        if m["text"]:
+            st.write(m["text"])
+        served = "; ".join(p["title"] for p in m["priorities"])
+        if served:
+            st.caption(f"Serves: {served}.")
+        st.markdown(f"**{m['fit_words']}.** Counted as: {m['crime_types_label']}.")
+        st.caption(f"How: {m['how']}")
+        ui.active_title(m["sentence"])
+        area_table = concerns.measure_area_table(m)
+        chart_frame = area_table[area_table["Area"] != "All B&NES"][["Area", "Records", "Per 1,000 residents"]]
+        st.altair_chart(rate_chart(chart_frame), width="stretch")
+        st.dataframe(area_table, hide_index=True, width="stretch",
+                     column_config={"Records": st.column_config.NumberColumn(format="localized"),
+                                    "Per 1,000 residents": st.column_config.NumberColumn(format="%.1f"),
+                                    "Previous period": st.column_config.NumberColumn(format="localized"),
+                                    "A year earlier": st.column_config.NumberColumn(format="localized")})
+        st.caption(f"Source: {m['source']['text']}.")
+
+st.header("What police.uk cannot count, and what would")
+for m in other:
+    with st.container(border=True):
+        st.markdown(f"**{m['title']}**")
+        if m["text"]:
+            st.write(m["text"])
+        st.write(f"**Would need:** {m['needs']}")
+        st.caption(f"Why not police.uk: {m['how']}")
+        st.caption(f"Source: {m['source']['text']}.")
+
+st.caption("Measure descriptions are our summaries of the plans; measure titles keep the plans' own wording.")
+st.caption(f"Data correct as of: {ui.get('data_correct_as_of')}.")
+ui.footer()
