@@ -11,6 +11,8 @@ pages = [
     st.Page("pages/map.py", title="Map", icon=":material/map:", url_path="map"),
     st.Page("pages/hotspots.py", title="Hotspots", icon=":material/local_fire_department:", url_path="hotspots"),
     st.Page("pages/compare_areas.py", title="Compare areas", icon=":material/bar_chart:", url_path="compare"),
+    st.Page("pages/concerns.py", title="Concerns & priorities", icon=":material/forum:", url_path="concerns"),
+    st.Page("pages/measures.py", title="Plan measures", icon=":material/checklist:", url_path="measures"),
     st.Page("pages/data_sources.py", title="Data & sources", icon=":material/info:", url_path="data"),
     st.Page("pages/add_data.py", title="Add data", icon=":material/upload_file:", url_path="add-data"),
 ]
