@@ -13,6 +13,7 @@ pages = [
     st.Page("pages/compare_areas.py", title="Compare areas", icon=":material/bar_chart:", url_path="compare"),
     st.Page("pages/concerns.py", title="Concerns & priorities", icon=":material/forum:", url_path="concerns"),
     st.Page("pages/measures.py", title="Plan measures", icon=":material/checklist:", url_path="measures"),
+    st.Page("pages/forum_update.py", title="Forum update", icon=":material/description:", url_path="forum-update"),
     st.Page("pages/data_sources.py", title="Data & sources", icon=":material/info:", url_path="data"),
     st.Page("pages/add_data.py", title="Add data", icon=":material/upload_file:", url_path="add-data"),
 ]

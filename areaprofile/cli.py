@@ -52,6 +52,16 @@ def _parser() -> argparse.ArgumentParser:
     concerns.add_argument("--format", choices=("json",), default="json")
     concerns.set_defaults(run=_concerns)
 
+    report = sub.add_parser("report", help="the one-page forum-update pack for an area and meeting month (PDF or HTML)")
+    report.add_argument("--area", required=True, help="Bath, Bathavon, Chew Valley, Keynsham or Somer Valley")
+    report.add_argument("--month", default=None, help="meeting month, YYYY-MM (default: the latest loaded)")
+    report.add_argument("--out", required=True, type=Path, help="FILE.pdf or FILE.html")
+    report.add_argument("--csv", type=Path, default=None, help="also write every number in the pack to FILE.csv")
+    report.add_argument("--suppress-under", type=int, default=None, metavar="N",
+                        help="show counts under N as '<N' (for published copies)")
+    report.add_argument("--store", type=Path, default=None)
+    report.set_defaults(run=_report)
+
     hotspots = sub.add_parser("hotspots", help="Getis-Ord Gi* hotspots on 250 m cells (z, p, FDR flag, count)")
     hotspots.add_argument("--area", default=None, help="Bath, Bathavon, Chew Valley, Keynsham or Somer Valley (default: all B&NES)")
     hotspots.add_argument("--crime-type", action="append", default=None,
@@ -159,6 +169,17 @@ def _hotspot_accuracy(args) -> int:
         coverage=args.coverage, method_name=args.method or hotspot_accuracy.DEFAULT_METHOD, area=args.area,
     )
     print(json.dumps(result.as_dict(), ensure_ascii=False))
+    return 0
+
+
+def _report(args) -> int:
+    from areaprofile import query, report
+
+    store = query.open_store(args.store)
+    pack = report.write_pack(store, args.area, args.out, month=args.month, csv_path=args.csv,
+                             suppress_under=args.suppress_under)
+    written = f"{args.out}" + (f" and {args.csv}" if args.csv else "")
+    print(f"Forum-update pack for {pack.area}, {pack.meeting_label}: {written}.")
     return 0
 
 

@@ -23,18 +23,24 @@ fi
 # Map assets (Leaflet etc.) are served by the app itself, never from a CDN.
 bash scripts/fetch_assets.sh
 
+# The forum-update PDF (WeasyPrint) needs Debian's Pango and HarfBuzz and the fonts the pack names.
+need=()
+if command -v dpkg >/dev/null; then
+  for pkg in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation fonts-dejavu-core; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+  done
+fi
 if [ "${1:-}" = "--test" ]; then
-  need=()
   [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v pdftotext >/dev/null || need+=(poppler-utils)
-  if [ ${#need[@]} -gt 0 ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-      echo "areaprofile: installing ${need[*]} from Debian ..."
-      apt-get update -qq >/dev/null
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-    else
-      echo "areaprofile: the tests need ${need[*]}; install them (e.g. sudo apt-get install ${need[*]})." >&2
-      exit 1
-    fi
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "areaprofile: installing ${need[*]} from Debian ..."
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "areaprofile: install ${need[*]} (e.g. sudo apt-get install ${need[*]}) for PDFs and the tests." >&2
+    exit 1
   fi
 fi

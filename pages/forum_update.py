@@ -1,0 +1,57 @@
+"""Forum update: the one-page pack for an area forum meeting, to read here, print, or download
+as PDF (to hand out), CSV (every number in it) or HTML (prints the same A4 page from a browser)."""
+
+import streamlit as st
+
+from areaprofile import query, report, ui
+from areaprofile.config import AREAS
+from areaprofile.periods import label
+
+
+@st.cache_data(show_spinner="Making the pack…", max_entries=32)
+def _files(store_version: str, area: str, month: str, suppress_under: int | None) -> dict:
+    return report.pack_files(query.open_store(), area, month, suppress_under)
+
+
+selection = st.session_state["selection"]
+st.title("Forum update")
+st.caption("One A4 page for an area forum meeting: headline numbers, the last 12 months, a map, the busiest places "
+           "and the forum's concerns. The page below, the PDF and the CSV hold the same numbers. "
+           "The sidebar's period and record choices do not apply here.")
+
+months = ui.get("loaded_months")
+store = ui.store()
+left, middle, right = st.columns([2, 2, 3])
+with left:
+    area = st.selectbox("Area forum", AREAS, index=AREAS.index(selection.area) if selection.area in AREAS else 0,
+                        key="forum_area")
+with middle:
+    month = st.selectbox("Meeting month", list(reversed(months)), format_func=label, key="forum_month",
+                         help="The month the pack reports. It is compared with the month and three months before, "
+                              "and with the same months a year earlier.")
+with right:
+    suppress = st.toggle("Suppress small numbers (for published copies)", key="forum_suppress",
+                         help="Counts under the threshold are shown as '<N' in the page, the PDF and the CSV alike.")
+    threshold = st.number_input("Show counts under", min_value=2, max_value=100, value=5, step=1,
+                                key="forum_threshold", disabled=not suppress)
+
+with ui.friendly_errors():
+    files = _files(store.version, area, month, int(threshold) if suppress else None)
+
+buttons = st.columns([1, 1, 1, 2])
+with buttons[0]:
+    st.download_button("Download PDF", data=files["pdf"], file_name=f"{files['stem']}.pdf", mime="application/pdf",
+                       icon=":material/picture_as_pdf:", on_click="ignore", type="primary", key="forum_pdf")
+with buttons[1]:
+    st.download_button("Download CSV", data=files["csv"], file_name=f"{files['stem']}.csv", mime="text/csv",
+                       icon=":material/table:", on_click="ignore", key="forum_csv")
+with buttons[2]:
+    st.download_button("Download HTML", data=files["html"], file_name=f"{files['stem']}.html", mime="text/html",
+                       icon=":material/code:", on_click="ignore", key="forum_html")
+with buttons[3]:
+    st.caption("To print from a browser, open the HTML and print it on A4 with the default margins: it is one page.")
+if files["pages"] != 1:
+    st.warning(f"This pack runs to {files['pages']} pages; the concerns list is longer than one page allows.")
+
+st.iframe(files["html"], height="content", alt=f"{files['title']}: the one-page pack")
+ui.footer()
