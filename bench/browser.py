@@ -1,0 +1,168 @@
+"""Browser figures: time from navigation to map polygons in Debian Chromium, and the app's memory.
+
+Uses the browser-test harness (tests/browser/conftest.py): ``start_streamlit`` runs app.py on
+127.0.0.1 with the bench store, Playwright drives /usr/bin/chromium (never a downloaded
+browser), every request off the machine is refused, and ``AppPage.wait_for_map_paths`` waits in
+the map's iframe for the polygons.
+
+- navigation -> polygons, /map: from ``page.goto`` until the map (all of B&NES, five areas)
+  has its polygons drawn; the first visit to /map after the server starts (and has served /
+  once, see below) is the cold one, later visits (each in a new browser context, so a new
+  Streamlit session) are warm.
+- LSOA level: on the open map page, from clicking "LSOAs" in the Show radio until every
+  B&NES LSOA polygon is drawn.
+- app memory: the Streamlit server process's peak resident set (VmHWM from /proc) after all
+  four pages have been visited with a few selections, and its resident set at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("AREAPROFILE_CHROMIUM", "/usr/bin/chromium")
+LSOA_LABEL = "LSOAs"
+
+#: Pages and selections visited to exercise the app before its memory is read.
+VISITS = (
+    "/?area=All+B%26NES&period=last-3-months&types=all",
+    "/map?area=All+B%26NES&period=last-3-months&types=all",
+    "/compare?period=last-12-months&types=all",
+    "/data",
+    "/?area=Keynsham&period=last-12-months&types=all-crime",
+    "/map?area=Keynsham&period=last-12-months&types=all",
+    "/compare?period=last-month&types=asb",
+    "/?area=Bath&period=financial-year&types=all",
+)
+
+
+@dataclass
+class BrowserFigures:
+    nav_to_polygons: list[float] = field(default_factory=list)  # first one is cold
+    lsoa_click_to_polygons: list[float] = field(default_factory=list)
+    lsoa_polygons: int = 0
+    visits: list[str] = field(default_factory=list)
+    peak_rss_mb: float | None = None
+    end_rss_mb: float | None = None
+    note: str = ""
+
+    @property
+    def cold(self) -> float | None:
+        return self.nav_to_polygons[0] if self.nav_to_polygons else None
+
+    @property
+    def warm(self) -> float | None:
+        rest = self.nav_to_polygons[1:]
+        return statistics.median(rest) if rest else None
+
+
+def available() -> str | None:
+    """None when the browser figures can be taken, else why not."""
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"no Chromium at {CHROMIUM}"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright not installed"
+    return None
+
+
+def rss_mb(pid: int) -> tuple[float | None, float | None]:
+    """(peak, current) resident set of a process in MB, from /proc/<pid>/status."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None, None
+    values = {}
+    for line in text.splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmHWM", "VmRSS"):
+            values[key] = int(rest.split()[0]) / 1024
+    return values.get("VmHWM"), values.get("VmRSS")
+
+
+def _harness():
+    sys.path.insert(0, str(ROOT))
+    from tests.browser.conftest import CHROMIUM_ARGS, AppPage, _is_local, start_streamlit
+
+    return CHROMIUM_ARGS, AppPage, _is_local, start_streamlit
+
+
+def _wait_for_paths(app, count: int, timeout_s: float = 60) -> None:
+    """Wait until the map iframe (re-found each time: a rerun may replace it) has ``count`` paths."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    deadline = time.monotonic() + timeout_s
+    found = 0
+    while time.monotonic() < deadline:
+        try:
+            found = app.map_frame(0, timeout_ms=int(timeout_s * 1000)).evaluate(
+                "document.querySelectorAll('path.leaflet-interactive').length")
+            if found >= count:
+                return
+        except PlaywrightError:
+            pass  # the old iframe went away mid-call
+        time.sleep(0.05)
+    raise TimeoutError(f"the map drew {found} of {count} polygons in {timeout_s:.0f} s")
+
+
+def measure(store_path: Path, runs: int, lsoa_count: int, log=print, visits=VISITS) -> BrowserFigures:
+    figures = BrowserFigures(lsoa_polygons=lsoa_count, visits=list(visits))
+    why_not = available()
+    if why_not:
+        figures.note = why_not
+        return figures
+    from playwright.sync_api import sync_playwright
+
+    chromium_args, AppPage, is_local, start_streamlit = _harness()
+    server = start_streamlit("app.py", env={"AREAPROFILE_STORE": str(store_path)})
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=chromium_args)
+            try:
+                def open_page(path: str, wait_idle: bool = True) -> tuple[object, AppPage]:
+                    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                    context.route("**/*", lambda r: r.continue_() if is_local(r.request.url) else r.abort("blockedbyclient"))
+                    page = context.new_page()
+                    app = AppPage(page=page, server=server, opened_at=time.monotonic())
+                    page.goto(server.url + path, wait_until="commit")
+                    return context, app
+
+                # A fresh server with a pages/ folder runs a deep link (/map) as a v1 page, without
+                # app.py, until one session has run app.py: open / first (see bench/README.md).
+                context, app = open_page("/")
+                app.wait_until_idle()
+                context.close()
+                for i in range(runs + 1):
+                    context, app = open_page("/map")
+                    figures.nav_to_polygons.append(app.wait_for_map_paths(5))
+                    if i < max(1, runs):
+                        app.wait_until_idle()
+                        app.page.locator("[data-testid='stRadio'] label").filter(has_text=LSOA_LABEL).first.click()
+                        started = time.monotonic()
+                        _wait_for_paths(app, lsoa_count)
+                        figures.lsoa_click_to_polygons.append(time.monotonic() - started)
+                    context.close()
+                log(f"browser: /map polygons cold {figures.cold:.2f} s, warm {figures.warm or 0:.2f} s; "
+                    f"LSOA click to polygons {statistics.median(figures.lsoa_click_to_polygons):.2f} s")
+                for path in visits:
+                    context, app = open_page(path)
+                    app.wait_until_idle()
+                    if path.startswith("/map"):
+                        app.wait_for_map_paths(5)
+                    context.close()
+            finally:
+                browser.close()
+        figures.peak_rss_mb, figures.end_rss_mb = rss_mb(server.process.pid)
+    finally:
+        server.stop()
+    return figures
+
+
+if __name__ == "__main__":
+    print(measure(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 3, int(sys.argv[3]) if len(sys.argv) > 3 else 119))
