@@ -217,7 +217,7 @@ REFUSALS = {
         "beyond the safe limit of 100"),
     "zip beyond the total size": (
         lambda d: [ingest.Upload("download.zip", _zip({f"{NEW_A}/{STREET_A}": stores.month_csv(d, NEW_A)}))],
-        {"max_expanded_bytes": 1024 * 1024}, "would expand to more than 1.0 MB"),
+        {"max_expanded_bytes": 1024 * 1024}, "download.zip would expand to more than 1.0 MB"),
     "gzip bomb": (
         lambda d: [ingest.Upload(STREET_A + ".gz", gzip.compress(_bomb_csv(30)))], {},
         "would expand beyond the safe limit"),
