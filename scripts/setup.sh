@@ -41,6 +41,7 @@ if [ ${#need[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   else
     echo "areaprofile: install ${need[*]} (e.g. sudo apt-get install ${need[*]}) for PDFs and the tests." >&2
-    exit 1
+    # The app runs without them (only the PDF download needs them); the tests do not.
+    [ "${1:-}" = "--test" ] && exit 1
   fi
 fi
