@@ -359,23 +359,23 @@ def _gunzip(data: bytes, source: str, limits: Limits) -> bytes:
     """Decompress gzip data without letting it grow past the limits (a gzip bomb is refused)."""
     cap = min(limits.max_expanded_bytes, police_uk.MAX_MEMBER_BYTES, max(limits.max_ratio * len(data), 64 * 1024))
     out, total = [], 0
-    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    pending = data
     try:
-        pending = data
-        while pending:
-            chunk = decompressor.decompress(pending, _CHUNK)
-            total += len(chunk)
-            if total > cap:
-                raise AreaprofileError(
-                    f"{source} would expand beyond the safe limit ({_size(cap)}, {limits.max_ratio} times its size); "
-                    "this is not a police.uk street file."
-                )
-            out.append(chunk)
-            pending = decompressor.unconsumed_tail
-            if decompressor.eof:
-                break
-        if not decompressor.eof:
-            raise AreaprofileError(f"{source}: the gzip file is truncated; download it again.")
+        while pending:  # one gzip member after another, as gzip.decompress reads them
+            decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            while pending and not decompressor.eof:
+                chunk = decompressor.decompress(pending, _CHUNK)
+                total += len(chunk)
+                if total > cap:
+                    raise AreaprofileError(
+                        f"{source} would expand beyond the safe limit ({_size(cap)}, {limits.max_ratio} times its size); "
+                        "this is not a police.uk street file."
+                    )
+                out.append(chunk)
+                pending = decompressor.unconsumed_tail
+            if not decompressor.eof:
+                raise AreaprofileError(f"{source}: the gzip file is truncated; download it again.")
+            pending = decompressor.unused_data.lstrip(b"\x00")  # gzip allows zero padding between members
     except zlib.error as exc:
         raise AreaprofileError(f"{source}: the gzip file is corrupt ({exc}); download it again.") from None
     return b"".join(out)

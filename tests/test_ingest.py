@@ -97,6 +97,16 @@ def test_check_reports_what_the_file_holds_and_leaves_the_store(data_dir, store,
     assert stores.leftovers(store) == []
 
 
+def test_a_gzip_of_several_members_is_read_whole(data_dir, store, work):
+    """gzip allows several members one after another (as `cat a.gz b.gz` makes); every row counts."""
+    text = stores.month_csv(data_dir, NEW_B)
+    middle = text.index(b"\n", len(text) // 2) + 1
+    upload = ingest.Upload(f"{NEW_B}-avon-and-somerset-street.csv.gz", gzip.compress(text[:middle]) + gzip.compress(text[middle:]))
+    check = ingest.check_uploads([upload], store, work_dir=work)
+    assert check.ok, check.problems
+    assert check.files[0].rows == len(_raw_rows(data_dir, NEW_B))
+
+
 def test_data_police_uk_zip_is_read_and_other_files_are_ignored(data_dir, store, work):
     archive = _zip({
         f"{NEW_A}/{NEW_A}-avon-and-somerset-street.csv": stores.month_csv(data_dir, NEW_A),
