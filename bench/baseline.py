@@ -202,25 +202,22 @@ def measure(runs: int, log=print) -> dict[str, dict]:
     results: dict[str, dict] = {}
     AppTest.from_file(str(APP), default_timeout=600).run()  # imports, so no page pays for them
     for page in PAGES:
-        cold = []
+        st.cache_resource.clear()
+        at = AppTest.from_file(str(APP), default_timeout=600)
+        at.session_state["page"] = page
+        started = time.perf_counter()
+        at.run()
+        cold = [time.perf_counter() - started]
+        exceptions = [e.value for e in at.exception]
         warm = []
-        exceptions = []
-        for _ in range(1):
-            st.cache_resource.clear()
-            at = AppTest.from_file(str(APP), default_timeout=600)
-            at.session_state["page"] = page
-            started = time.perf_counter()
-            at.run()
-            cold.append(time.perf_counter() - started)
-            exceptions += [e.value for e in at.exception]
-        for _ in range(max(1, min(runs, 3))):
+        for _ in range(min(runs, 3) if runs > 1 else 0):  # --quick (runs=1): the cold run only
             started = time.perf_counter()
             at.run()
             warm.append(time.perf_counter() - started)
             exceptions += [e.value for e in at.exception]
         results[page] = {
             "cold": statistics.median(cold),
-            "warm": statistics.median(warm),
+            "warm": statistics.median(warm or cold),
             "errors": exceptions,
             "map_bytes": at.session_state["_baseline_map_bytes"] if page == "Map" else None,
             "title": at.title[0].value if len(at.title) else "",

@@ -11,8 +11,9 @@ the map's iframe for the polygons.
   Streamlit session) are warm.
 - LSOA level: on the open map page, from clicking "LSOAs" in the Show radio until every
   B&NES LSOA polygon is drawn.
-- app memory: the Streamlit server process's peak resident set (VmHWM from /proc) after all
-  four pages have been visited with a few selections, and its resident set at the end.
+- app memory: the Streamlit server process's peak resident set (VmHWM from /proc) after every
+  page registered in app.py has been visited with three selections (quick: three pages), and
+  its resident set at the end.
 """
 
 from __future__ import annotations
@@ -28,17 +29,22 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("AREAPROFILE_CHROMIUM", "/usr/bin/chromium")
 LSOA_LABEL = "LSOAs"
 
-#: Pages and selections visited to exercise the app before its memory is read.
-VISITS = (
-    "/?area=All+B%26NES&period=last-3-months&types=all",
-    "/map?area=All+B%26NES&period=last-3-months&types=all",
-    "/compare?period=last-12-months&types=all",
-    "/data",
-    "/?area=Keynsham&period=last-12-months&types=all-crime",
-    "/map?area=Keynsham&period=last-12-months&types=all",
-    "/compare?period=last-month&types=asb",
-    "/?area=Bath&period=financial-year&types=all",
+#: Selections each page of app.py is visited with before the app's memory is read.
+SELECTIONS = (
+    "area=All+B%26NES&period=last-3-months&types=all",
+    "area=Keynsham&period=last-12-months&types=all-crime",
+    "area=Bath&period=financial-year&types=asb",
 )
+
+
+def visits(quick: bool = False) -> list[str]:
+    """Every page registered in app.py with each selection (quick: the first three pages once)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from pages import app_page_urls
+
+    if quick:
+        return [f"{url}?{SELECTIONS[0]}" for url in app_page_urls()[:3]]
+    return [f"{url}?{query}" for query in SELECTIONS for url in app_page_urls()]
 
 
 @dataclass
@@ -111,8 +117,9 @@ def _wait_for_paths(app, count: int, timeout_s: float = 60) -> None:
     raise TimeoutError(f"the map drew {found} of {count} polygons in {timeout_s:.0f} s")
 
 
-def measure(store_path: Path, runs: int, lsoa_count: int, log=print, visits=VISITS) -> BrowserFigures:
-    figures = BrowserFigures(lsoa_polygons=lsoa_count, visits=list(visits))
+def measure(store_path: Path, runs: int, lsoa_count: int, log=print, quick: bool = False) -> BrowserFigures:
+    pages_to_visit = visits(quick)
+    figures = BrowserFigures(lsoa_polygons=lsoa_count, visits=pages_to_visit)
     why_not = available()
     if why_not:
         figures.note = why_not
@@ -138,7 +145,7 @@ def measure(store_path: Path, runs: int, lsoa_count: int, log=print, visits=VISI
                 context, app = open_page("/")
                 app.wait_until_idle()
                 context.close()
-                for i in range(runs + 1):
+                for i in range(runs + 1 if runs > 1 else 1):  # runs=1 (--quick): the cold visit only
                     context, app = open_page("/map")
                     figures.nav_to_polygons.append(app.wait_for_map_paths(5))
                     if i < max(1, runs):
@@ -148,9 +155,10 @@ def measure(store_path: Path, runs: int, lsoa_count: int, log=print, visits=VISI
                         _wait_for_paths(app, lsoa_count)
                         figures.lsoa_click_to_polygons.append(time.monotonic() - started)
                     context.close()
-                log(f"browser: /map polygons cold {figures.cold:.2f} s, warm {figures.warm or 0:.2f} s; "
+                warm = f"{figures.warm:.2f} s" if figures.warm is not None else "not taken (quick)"
+                log(f"browser: /map polygons cold {figures.cold:.2f} s, warm {warm}; "
                     f"LSOA click to polygons {statistics.median(figures.lsoa_click_to_polygons):.2f} s")
-                for path in visits:
+                for path in pages_to_visit:
                     context, app = open_page(path)
                     app.wait_until_idle()
                     if path.startswith("/map"):

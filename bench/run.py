@@ -161,8 +161,8 @@ def page_rows(store_path: Path, runs: int, baseline: dict | None) -> tuple[list[
                                 "no baseline page does this"))
                 continue
             b = baseline[other]
-            # The baseline's best run (its warm reruns can be slower than its first: earlier runs'
-            # frames linger for the garbage collector), so the ratio is never flattered.
+            # The baseline's best run (its reruns are sometimes slower than its first), so the
+            # ratio is never flattered.
             best = min(b["warm"], b["cold"])
             ratio = best / t.warm_median
             rows.append(Row(f"speed-up vs baseline: {name}", f"{ratio:,.0f}x", f">= {SPEEDUP_TARGET:.0f}x",
@@ -187,7 +187,7 @@ def browser_rows(store_path: Path, runs: int, quick: bool) -> list[Row]:
     store = query.open_store(store_path)
     lsoas = int(store.scalar("SELECT COUNT(*) FROM lsoa"))
     try:
-        figures = browser.measure(store_path, runs, lsoas, log=log, visits=browser.VISITS[2:4] if quick else browser.VISITS)
+        figures = browser.measure(store_path, runs, lsoas, log=log, quick=quick)
     except Exception as exc:  # a broken page or a missing browser is a figure we cannot take, not a crash
         figures = browser.BrowserFigures(note=f"failed: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}")
     if figures.note:
@@ -200,12 +200,15 @@ def browser_rows(store_path: Path, runs: int, quick: bool) -> list[Row]:
     lsoa = statistics.median(figures.lsoa_click_to_polygons)
     return [
         Row("map polygons in Chromium, warm", f"{warm:.2f} s", "<= 2.5 s", check(warm, 2.5),
-            f"/map, page.goto to 5 area polygons, new session each; median of {max(1, len(figures.nav_to_polygons) - 1)}"),
+            f"/map, page.goto to 5 area polygons, new session each; " +
+            (f"median of {len(figures.nav_to_polygons) - 1}" if figures.warm is not None else "quick: the cold visit")),
         Row("map polygons in Chromium, cold", f"{figures.cold:.2f} s", "", "", "first /map visit after the server started"),
         Row("map LSOA level, click to polygons", f"{lsoa:.2f} s", "<= 2.5 s", check(lsoa, 2.5),
             f"click 'LSOAs' until all {lsoas} LSOA polygons are drawn"),
         Row("app memory, peak RSS", f"{figures.peak_rss_mb:.0f} MB", "<= 500 MB", check(figures.peak_rss_mb, 500),
-            f"Streamlit server after every page and {len(figures.visits)} visits; {figures.end_rss_mb:.0f} MB at the end"),
+            f"Streamlit server after the map runs and {len(figures.visits)} page visits"
+            f"{'' if quick else ' (every page of app.py, 3 selections)'}; "
+            f"{figures.end_rss_mb:.0f} MB at the end"),
     ]
 
 
@@ -244,7 +247,8 @@ def _other_bench(name: str, label: str, main_figure: str, store_path: Path, runs
     if not figures:
         return [Row(label, "n/a", "", "", f"bench/{name}.py printed no figures")]
     figures.sort(key=lambda r: main_figure.lower() not in r[0].lower())  # the lead figure first
-    rows = [Row(label if i == 0 else f"  {name}: {r[0]}", r[1], "", "", (f"{r[0]}; " if i == 0 else "") + (r[2] if len(r) > 2 else ""))
+    rows = [Row(label if i == 0 else f"  {name}: {r[0].strip()}", r[1], "", "",
+                "; ".join(part for part in ([r[0]] if i == 0 else []) + [r[2] if len(r) > 2 else ""] if part))
             for i, r in enumerate(figures)]
     return rows
 

@@ -194,8 +194,12 @@ def run_factor(source: Path, workdir: Path, codes: set[str], factor: int, runs: 
     rows_kept = query.total(store)
     rows_in_files = int(store.scalar("SELECT SUM(rows_in_file) FROM files"))
     counts_ms = time_counts(store, max(runs, 10))
-    store.con.close()
-    query._open_stores.pop(str(store_path.resolve()), None)
+    # Let the store's memory go before the next, larger one (query keeps open stores by path).
+    getattr(query, "_open_stores", {}).pop(str(store_path.resolve()), None)
+    try:
+        store.con.close()
+    except Exception:
+        pass
     shutil.rmtree(scaled, ignore_errors=True)
     return ScaleResult(factor, files, rows_in_files, rows_kept, csv_bytes, write_seconds, builds,
                        store_path.stat().st_size, counts_ms, peak)
@@ -241,7 +245,7 @@ def rows(results: list[ScaleResult]) -> list[tuple[str, str, str]]:
         out.append((f"scale {r.factor}x: store size", f"{r.store_bytes / 1e6:.1f} MB",
                     f"{r.store_bytes / max(r.rows_kept, 1):.0f} bytes/row"))
         for name, ms in r.counts_ms.items():
-            out.append((f"scale {r.factor}x: counts ({name})", f"{ms:.1f} ms", "warm, in-process; target <= 100 ms"))
+            out.append((f"scale {r.factor}x: counts ({name})", f"{ms:.1f} ms", "warm, in-process"))
     return out
 
 
