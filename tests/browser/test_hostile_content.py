@@ -15,6 +15,7 @@ import subprocess
 from collections import Counter
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from areaprofile import query
@@ -92,13 +93,24 @@ def test_top_locations_show_the_text(server, app_page):
     _assert_inert(app)
 
 
+def _map_with_points(app):
+    """The map's frame once it shows the snap points (switching them on draws a new map frame)."""
+    for _ in range(20):
+        frame = app.map_frame()
+        try:
+            frame.wait_for_function("() => window.map && Object.values(window.map._layers).some("
+                                    "l => l.feature && l.feature.properties.kind === 'point')", timeout=5_000)
+            return frame
+        except PlaywrightError:  # the old frame was replaced, or the new one is still drawing
+            app.wait_until_idle()
+    raise AssertionError("the map never showed the snap points")
+
+
 def test_map_tooltip_and_click_panel_show_the_text(server, app_page):
     app = app_page(server, "/map" + SEPTEMBER)
     app.page.get_by_text("Show incidents per snap point").click()
     app.wait_until_idle()
-    frame = app.map_frame()
-    frame.wait_for_function("() => window.map && Object.values(window.map._layers).some("
-                            "l => l.feature && l.feature.properties.kind === 'point')", timeout=30_000)
+    frame = _map_with_points(app)
     for text in (IMG, SCRIPT):
         point = frame.evaluate(
             """(label) => {
