@@ -23,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     except AreaprofileError as exc:
         print(f"areaprofile: {exc.message}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and cut short: not an error
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("areaprofile: stopped; nothing was changed.", file=sys.stderr)
         return 130

@@ -70,17 +70,28 @@ def friendly_errors():
         st.stop()
 
 
+#: Package modules whose functions pages may call through :func:`get` (each takes the store first).
+_MODULES = ("profile", "concerns", "report", "hotspots", "hotspot_accuracy")
+
+
 @st.cache_data(show_spinner=False, max_entries=512)
 def cached(function_name: str, store_version: str, *args, _store: query.Store, **kwargs):
-    """Call ``profile.<function_name>`` once per store version and arguments.
+    """Call ``<module>.<function>`` (default module: profile) once per store version and arguments.
 
     ``_store`` (not hashed) is the store whose version is ``store_version``: the answer is
     computed from exactly the file the key names, never from one swapped in meanwhile.
     """
-    return getattr(profile, function_name)(_store, *args, **kwargs)
+    import importlib
+
+    module_name, _, name = function_name.rpartition(".")
+    if module_name not in ("", *_MODULES):
+        raise AreaprofileError(f"No such package function: {function_name}.")
+    module = importlib.import_module(f"areaprofile.{module_name or 'profile'}")
+    return getattr(module, name)(_store, *args, **kwargs)
 
 
 def get(function_name: str, *args, **kwargs):
+    """``get("headlines", selection)`` or ``get("concerns.concern_evidence", selection)``: cached."""
     current = store()
     with friendly_errors():
         return cached(function_name, current.version, *args, _store=current, **kwargs)

@@ -19,21 +19,8 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
-def server(streamlit_server, built_store, browser):
-    """The app as people get it: one visit to the home page first.
-
-    Until some session has run app.py (and its st.navigation), Streamlit treats the pages/ folder
-    as an old-style multipage app and serves /concerns without app.py; the pages cope with that
-    (see test_deep_link_as_the_first_visit_to_a_fresh_server), but the rest of this file tests
-    the app as designed."""
-    server = streamlit_server("app.py", env={"AREAPROFILE_STORE": str(built_store)})
-    page = browser.new_page()
-    try:
-        page.goto(server.url + "/", wait_until="domcontentloaded")
-        page.wait_for_selector("[data-testid='stSidebarNav'] >> text=Concerns & priorities", timeout=60_000)
-    finally:
-        page.close()
-    return server
+def server(streamlit_server, built_store):
+    return streamlit_server("app.py", env={"AREAPROFILE_STORE": str(built_store)})
 
 
 @pytest.fixture(scope="module")
@@ -216,12 +203,17 @@ def test_fits_a_phone(path, server, app_page, last3):
 
 
 def test_deep_link_as_the_first_visit_to_a_fresh_server(streamlit_server, built_store, app_page, last3):
-    """A shared link opened before anyone has visited the home page still shows the page."""
+    """A shared link opened before anyone has visited the home page runs through app.py: the page,
+    its sidebar and the full navigation are there (a folder named pages/ would break this)."""
     fresh = streamlit_server("app.py", env={"AREAPROFILE_STORE": str(built_store)},
                              args=("--client.toolbarMode", "minimal"))
-    for path in ("/concerns", "/measures"):
+    titles = {"/concerns": "Concerns & priorities", "/measures": "Plan measures", "/map": "Map: Keynsham",
+              "/hotspots": "Hotspots"}
+    for path, title in titles.items():
         app = app_page(fresh, url(path, "Keynsham", last3))
         no_exceptions(app)
-        assert app.page.locator("h1").first.inner_text() in ("Concerns & priorities", "Plan measures")
+        assert app.page.locator("h1").first.inner_text().startswith(title)
         assert app.page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").count() >= 2
+        nav = app.page.locator("[data-testid='stSidebarNav']").inner_text()
+        assert "Forum update" in nav and "Compare areas" in nav
         app.assert_only_local()

@@ -34,22 +34,8 @@ LAYER_COUNTS_JS = """
 
 
 @pytest.fixture(scope="module")
-def server(streamlit_server, browser, built_store):
-    server = streamlit_server("app.py", env={"AREAPROFILE_STORE": str(built_store)})
-    # Streamlit starts in its old 'pages/ folder' mode until some run calls st.navigation: a fresh
-    # server's very first request for /hotspots would run pages/hotspots.py without app.py (and
-    # so without the sidebar selection). Open the home page once so app.py has run.
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server.url) or
-                   r.request.url.startswith(("data:", "blob:")) else r.abort())
-        page.goto(server.url + "/", wait_until="domcontentloaded")
-        page.wait_for_selector("[data-testid='stSidebar']", timeout=60_000)
-        page.wait_for_selector("h1", timeout=60_000)
-    finally:
-        context.close()
-    return server
+def server(streamlit_server, built_store):
+    return streamlit_server("app.py", env={"AREAPROFILE_STORE": str(built_store)})
 
 
 def expected(built_store, types: tuple[str, ...], area: str = "Bath"):

@@ -33,7 +33,7 @@ PAGES = app_pages()
 
 
 def test_app_py_lists_pages():
-    assert len(PAGES) >= 5 and PAGES[0][1] == "/" and ("pages/add_data.py", "/add-data") in PAGES
+    assert len(PAGES) >= 5 and PAGES[0][1] == "/" and ("views/add_data.py", "/add-data") in PAGES
 
 
 def warm_up(server, browser) -> None:

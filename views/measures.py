@@ -4,12 +4,7 @@ period) and, for the rest, the dataset that would be needed. The plan is kept in
 import altair as alt
 import streamlit as st
 
-from areaprofile import concerns, query, ui
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _cached(function_name: str, store_version: str, *args):
-    return getattr(concerns, function_name)(query.open_store(), *args)
+from areaprofile import concerns, ui
 
 
 def rate_chart(frame) -> alt.Chart:
@@ -23,15 +18,11 @@ def rate_chart(frame) -> alt.Chart:
 
 
 def get(function_name: str, *args):
-    """``concerns.<function_name>(store, *args)``, once per store version and arguments."""
-    current = ui.store()
-    with ui.friendly_errors():
-        return _cached(function_name, current.version, *args)
+    """``concerns.<function_name>(store, *args)``, cached per store version (see ui.get)."""
+    return ui.get(f"concerns.{function_name}", *args)
 
 
-# app.py normally draws the sidebar first; on a fresh server Streamlit may run this file on its own (it
-# treats a pages/ folder as an old-style multipage app until app.py has run once), so draw it here then.
-selection = st.session_state.get("selection") or ui.sidebar()
+selection = st.session_state["selection"]
 st.title("Plan measures")
 st.caption(f"{selection.period.label} · each measure a plan set itself, and whether police.uk can count it. "
            "Counted measures are shown for all five areas, so the sidebar's Area and 'Records' choices do not apply.")

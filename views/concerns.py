@@ -6,23 +6,16 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from areaprofile import concerns, query, ui
+from areaprofile import concerns, ui
 from areaprofile.config import AREAS
 
 VIEWS = {"concerns": "Start from an area's concerns", "priorities": "Start from the plan priorities"}
 ALL_PLANS = "all"
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _cached(function_name: str, store_version: str, *args):
-    return getattr(concerns, function_name)(query.open_store(), *args)
-
-
 def get(function_name: str, *args):
-    """``concerns.<function_name>(store, *args)``, once per store version and arguments."""
-    current = ui.store()
-    with ui.friendly_errors():
-        return _cached(function_name, current.version, *args)
+    """``concerns.<function_name>(store, *args)``, cached per store version (see ui.get)."""
+    return ui.get(f"concerns.{function_name}", *args)
 
 
 def url_choice(param: str, state_key: str, choices: list[str], default: str) -> None:
@@ -249,7 +242,7 @@ def priorities_view(selection) -> None:
                              column_config={"Concern": st.column_config.TextColumn(width="large")})
 
 
-selection = st.session_state.get("selection") or ui.sidebar()
+selection = st.session_state["selection"]
 st.title("Concerns & priorities")
 st.caption(f"{selection.period.label} · what residents and the area forums raised, what police.uk shows about it, and "
            "the plan priorities that answer it. Each concern counts its own crime types, so the sidebar's 'Records' "

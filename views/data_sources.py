@@ -59,5 +59,5 @@ st.markdown(
     "again is replaced by the newer file, and the build log says so.\n"
     "3. Open pages pick up the new store without a restart. A failed build leaves the previous store as it was."
 )
-st.page_link("pages/add_data.py", label="Or upload the files on the Add data page (editors)", icon=":material/upload_file:")
+st.page_link("views/add_data.py", label="Or upload the files on the Add data page (editors)", icon=":material/upload_file:")
 ui.footer()

@@ -3,14 +3,9 @@ as PDF (to hand out), CSV (every number in it) or HTML (prints the same A4 page 
 
 import streamlit as st
 
-from areaprofile import query, report, ui
+from areaprofile import ui
 from areaprofile.config import AREAS
 from areaprofile.periods import label
-
-
-@st.cache_data(show_spinner="Making the pack…", max_entries=32)
-def _files(store_version: str, area: str, month: str, suppress_under: int | None) -> dict:
-    return report.pack_files(query.open_store(), area, month, suppress_under)
 
 
 selection = st.session_state["selection"]
@@ -20,7 +15,6 @@ st.caption("One A4 page for an area forum meeting: headline numbers, the last 12
            "The sidebar's period and record choices do not apply here.")
 
 months = ui.get("loaded_months")
-store = ui.store()
 left, middle, right = st.columns([2, 2, 3])
 with left:
     area = st.selectbox("Area forum", AREAS, index=AREAS.index(selection.area) if selection.area in AREAS else 0,
@@ -35,8 +29,7 @@ with right:
     threshold = st.number_input("Show counts under", min_value=2, max_value=100, value=5, step=1,
                                 key="forum_threshold", disabled=not suppress)
 
-with ui.friendly_errors():
-    files = _files(store.version, area, month, int(threshold) if suppress else None)
+files = ui.get("report.pack_files", area, month, int(threshold) if suppress else None)
 
 buttons = st.columns([1, 1, 1, 2])
 with buttons[0]:
