@@ -67,7 +67,7 @@ def hotspot_map(layers: Mapping, *, tiles: str | None = None, period_note: str |
         cells, "count", "name",
         tooltip_fields=[("count", "Records"), ("status", "Status"), ("next_month", "Next month"), ("cell_id", "Cell")],
         tiles=tiles, palette="YlGnBu", bins=5, labels=False,
-        legend_title="Records per 250 m cell", legend_note=period_note,
+        legend_title="Records per 250 m cell", legend_note=period_note, unit="cell",
         keep_fields=["cell_id", "hot", "forecast"],
     )
     boundaries = layers.get("boundaries") or {"features": []}

@@ -552,6 +552,7 @@ def choropleth_map(
     attribution: str | None = DEFAULT_ATTRIBUTION,
     fill_opacity: float | None = None,
     height: int | str = "100%",
+    unit: str = "area",
 ) -> folium.Map:
     """Polygons shaded by ``value_field`` in colour-blind-safe classes, with a numeric legend.
 
@@ -584,6 +585,8 @@ def choropleth_map(
         properties (``value_field``, ``label_field``, tooltip and kept fields).
     attribution : str
         Plain text for the boundaries' attribution (escaped); None to leave it out.
+    unit : str
+        What one feature is called in the legend's counts ("3 wards", "87 cells").
 
     Returns
     -------
@@ -681,7 +684,7 @@ def choropleth_map(
     rows = [
         f'<div class="ap-row"><span class="ap-sw" style="background:{colours[i]}"></span>'
         f"<span>{html.escape(text)}"
-        f' <span style="color:#555">({counts[i]} area{"s" if counts[i] != 1 else ""})</span>'
+        f' <span style="color:#555">({counts[i]} {unit if counts[i] == 1 else unit + "s"})</span>'
         "</span></div>"
         for i, text in enumerate(_class_labels(edges, integer))
     ]

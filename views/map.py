@@ -40,6 +40,7 @@ m = maps.choropleth_map(
     legend_note=f"{len(table)} {level_label.split(' (')[0].lower()}; grey = no data",
     keep_fields=["code", "name", "count", "rate_per_1000", "per_km2", "population"],
     labels=level != "lsoa",
+    unit={"area": "area", "ward": "ward", "lsoa": "LSOA"}[level],
 )
 if show_points:
     points = ui.get("snap_points", selection)
