@@ -330,7 +330,7 @@ def page(monkeypatch, store):
     monkeypatch.setenv("AREAPROFILE_STORE", str(store))
     monkeypatch.delenv(ingest.PASSWORD_ENV, raising=False)
     root = Path(__file__).resolve().parents[1]
-    return lambda: AppTest.from_file(str(root / "pages" / "add_data.py"), default_timeout=60)
+    return lambda: AppTest.from_file(str(root / "views" / "add_data.py"), default_timeout=60)
 
 
 def _has_uploader(at) -> bool:
