@@ -2,13 +2,12 @@
 
 Uses the browser-test harness (tests/browser/conftest.py): ``start_streamlit`` runs app.py on
 127.0.0.1 with the bench store, Playwright drives /usr/bin/chromium (never a downloaded
-browser), every request off the machine is refused, and ``AppPage.wait_for_map_paths`` waits in
-the map's iframe for the polygons.
+browser), every request off the machine is refused, and the map's iframe (``AppPage.map_frame``)
+is polled every 50 ms for its ``path.leaflet-interactive`` polygons.
 
 - navigation -> polygons, /map: from ``page.goto`` until the map (all of B&NES, five areas)
-  has its polygons drawn; the first visit to /map after the server starts (and has served /
-  once, see below) is the cold one, later visits (each in a new browser context, so a new
-  Streamlit session) are warm.
+  has its polygons drawn; the first visit after the server starts is the cold one, later visits
+  (each in a new browser context, so a new Streamlit session) are warm.
 - LSOA level: on the open map page, from clicking "LSOAs" in the Show radio until every
   B&NES LSOA polygon is drawn.
 - app memory: the Streamlit server process's peak resident set (VmHWM from /proc) after every
@@ -53,6 +52,15 @@ class BrowserFigures:
     lsoa_click_to_polygons: list[float] = field(default_factory=list)
     lsoa_polygons: int = 0
     visits: list[str] = field(default_factory=list)
+    rss_growth: list[tuple[str, float]] = field(default_factory=list)  # (page, MB added by the visit)
+
+    def biggest_growth(self, n: int = 3) -> str:
+        """The pages whose visits added most resident memory, summed over selections."""
+        total: dict[str, float] = {}
+        for page, mb in self.rss_growth:
+            total[page] = total.get(page, 0.0) + mb
+        top = sorted(total.items(), key=lambda kv: -kv[1])[:n]
+        return ", ".join(f"{page} +{mb:.0f} MB" for page, mb in top)
     peak_rss_mb: float | None = None
     end_rss_mb: float | None = None
     note: str = ""
@@ -111,8 +119,8 @@ def _wait_for_paths(app, count: int, timeout_s: float = 60) -> None:
                 "document.querySelectorAll('path.leaflet-interactive').length")
             if found >= count:
                 return
-        except PlaywrightError:
-            pass  # the old iframe went away mid-call
+        except (PlaywrightError, AssertionError):
+            pass  # the iframe is not there yet, has no content frame yet, or went away mid-call
         time.sleep(0.05)
     raise TimeoutError(f"the map drew {found} of {count} polygons in {timeout_s:.0f} s")
 
@@ -140,14 +148,10 @@ def measure(store_path: Path, runs: int, lsoa_count: int, log=print, quick: bool
                     page.goto(server.url + path, wait_until="commit")
                     return context, app
 
-                # A fresh server with a pages/ folder runs a deep link (/map) as a v1 page, without
-                # app.py, until one session has run app.py: open / first (see bench/README.md).
-                context, app = open_page("/")
-                app.wait_until_idle()
-                context.close()
                 for i in range(runs + 1 if runs > 1 else 1):  # runs=1 (--quick): the cold visit only
                     context, app = open_page("/map")
-                    figures.nav_to_polygons.append(app.wait_for_map_paths(5))
+                    _wait_for_paths(app, 5)
+                    figures.nav_to_polygons.append(time.monotonic() - app.opened_at)
                     if i < max(1, runs):
                         app.wait_until_idle()
                         app.page.locator("[data-testid='stRadio'] label").filter(has_text=LSOA_LABEL).first.click()
@@ -159,11 +163,13 @@ def measure(store_path: Path, runs: int, lsoa_count: int, log=print, quick: bool
                 log(f"browser: /map polygons cold {figures.cold:.2f} s, warm {warm}; "
                     f"LSOA click to polygons {statistics.median(figures.lsoa_click_to_polygons):.2f} s")
                 for path in pages_to_visit:
+                    before = rss_mb(server.process.pid)[1] or 0.0
                     context, app = open_page(path)
                     app.wait_until_idle()
                     if path.startswith("/map"):
-                        app.wait_for_map_paths(5)
+                        _wait_for_paths(app, 5)
                     context.close()
+                    figures.rss_growth.append((path.split("?")[0], (rss_mb(server.process.pid)[1] or 0.0) - before))
             finally:
                 browser.close()
         figures.peak_rss_mb, figures.end_rss_mb = rss_mb(server.process.pid)

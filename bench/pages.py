@@ -43,7 +43,7 @@ def app_pages(app: Path = APP) -> dict[str, str]:
                 continue
             title = next((k.value.value for k in node.keywords if k.arg == "title" and isinstance(k.value, ast.Constant)),
                          Path(first.value).stem.replace("_", " "))
-            if first.value == "views/map.py":
+            if Path(first.value).stem == "map":
                 out[f"{title.lower()} (areas)"] = first.value
                 out[f"{title.lower()} (LSOAs)"] = first.value
             else:
@@ -157,7 +157,7 @@ def measure(store_path: Path, runs: int, log=print) -> tuple[dict[str, PageTimin
     # The map page's own LSOA map, all of B&NES: its size as a standalone page.
     maps.show_map = recording_show_map
     try:
-        at = _new_session("views/map.py", lsoa=True)
+        at = _new_session(next(f for f in app_pages().values() if Path(f).stem == "map"), lsoa=True)
         at.run()
     finally:
         maps.show_map = original_show_map

@@ -208,7 +208,7 @@ def browser_rows(store_path: Path, runs: int, quick: bool) -> list[Row]:
         Row("app memory, peak RSS", f"{figures.peak_rss_mb:.0f} MB", "<= 500 MB", check(figures.peak_rss_mb, 500),
             f"Streamlit server after the map runs and {len(figures.visits)} page visits"
             f"{'' if quick else ' (every page of app.py, 3 selections)'}; "
-            f"{figures.end_rss_mb:.0f} MB at the end"),
+            f"{figures.end_rss_mb:.0f} MB at the end; most added by {figures.biggest_growth()}"),
     ]
 
 
