@@ -149,7 +149,7 @@ def _hotspots(args) -> int:
     start = query.check_month(args.start, "start month") or shift(end, -2)
     selection = Selection(area=args.area, period=Period(start, end),
                           crime_types=hotspots.types_key(args.crime_type))
-    cells = hotspots.hot_cells(store, selection).drop(columns="_cell")
+    cells = hotspots.hot_cells(store, selection, permutations=hotspots.PERMUTATIONS).drop(columns="_cell")
     if args.format == "json":
         records = cells.to_dict(orient="records")
         for record in records:

@@ -343,7 +343,7 @@ def benjamini_hochberg(p_values) -> np.ndarray:
 def gi_star_z(values: np.ndarray, adjacency) -> np.ndarray:
     """Analytical Getis-Ord Gi* z-scores with binary weights (self included), as esda computes them.
 
-    Used to rank cells quickly in the accuracy evaluation; :func:`hot_cells` runs esda itself.
+    Used by :func:`hot_cells` and the accuracy evaluation; a test checks it against esda.
     """
     y = np.asarray(values, dtype=float)
     n = len(y)
@@ -397,17 +397,17 @@ def gi_star_exact_p(values, adjacency) -> np.ndarray:
 
 @memoised
 def hot_cells(store: Store, selection, alpha: float = FDR_ALPHA, cell_m: int = CELL_M,
-              permutations: int = PERMUTATIONS) -> pd.DataFrame:
+              permutations: int = 0) -> pd.DataFrame:
     """Every cell of the selection's area with its count, Gi* z, p, FDR q and flag.
 
     Columns: cell_id, easting, northing (cell centre, m), longitude, latitude, land_km2, count,
     z (esda Gi* z-score), p (exact upper-tail p, :func:`gi_star_exact_p`), q (Benjamini-Hochberg),
     p_sim (upper-tail conditional permutation p from esda, for reference only), flag
     ('hot' when q <= alpha and z > 0, else 'not'), place (busiest snap point in the cell).
-    Sorted by z, highest first.
+    Sorted by z, highest first. z is computed in numpy (:func:`gi_star_z`, equal to esda's);
+    esda itself (with scikit-learn, ~100 MB) is loaded only when ``permutations`` asks for p_sim,
+    which the CLI does and the page does not.
     """
-    from esda import G_Local
-
     if not 0 < alpha < 1:
         raise AreaprofileError(f"The false-discovery rate must be between 0 and 1, not {alpha}.")
     types = types_key(selection.crime_types)
@@ -417,15 +417,17 @@ def hot_cells(store: Store, selection, alpha: float = FDR_ALPHA, cell_m: int = C
     z = np.full(g.n, np.nan)
     p_sim = np.full(g.n, np.nan)
     if y.sum() > 0 and y.var() > 0 and g.n > 2:
+        z = gi_star_z(y, g.adjacency)
+    if permutations and y.sum() > 0 and y.var() > 0 and g.n > 2:
+        from esda import G_Local
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = G_Local(y, g.weights, transform="B", star=True, permutations=permutations,
                              n_jobs=1, seed=SEED, keep_simulations=True)
-        z = np.asarray(result.Zs, dtype=float)
-        if permutations:
-            # Upper tail only (esda's own p_sim is folded to the nearer tail).
-            simulated = np.asarray(result.rGs, dtype=float)
-            p_sim = (np.sum(simulated >= result.Gs[:, None] - 1e-12, axis=1) + 1) / (permutations + 1)
+        # Upper tail only (esda's own p_sim is folded to the nearer tail).
+        simulated = np.asarray(result.rGs, dtype=float)
+        p_sim = (np.sum(simulated >= result.Gs[:, None] - 1e-12, axis=1) + 1) / (permutations + 1)
     p = gi_star_exact_p(y, g.adjacency)
     q = benjamini_hochberg(p)
     hot = (q <= alpha) & (np.nan_to_num(z) > 0)

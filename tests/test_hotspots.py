@@ -104,12 +104,16 @@ def test_sparse_counts_do_not_make_single_records_hot(store):
 
 
 def test_analytic_gi_star_agrees_with_esda(store):
+    from esda import G_Local
+
     selection = Selection(area="Keynsham", period=YEAR, crime_types=None)
     cells = hotspots.hot_cells(store, selection).sort_values("_cell")
     grid = hotspots.grid(store, "Keynsham")
     counts = hotspots.cell_counts(store, "Keynsham", YEAR.start, YEAR.end, None)
-    ours = hotspots.gi_star_z(counts, grid.adjacency)
-    assert np.allclose(ours, cells["z"].to_numpy(), equal_nan=True)
+    esda_z = G_Local(counts, grid.weights, transform="B", star=True, permutations=0).Zs
+    assert np.allclose(esda_z, cells["z"].to_numpy(), equal_nan=True)
+    with_sim = hotspots.hot_cells(store, selection, permutations=19).sort_values("_cell")
+    assert with_sim["p_sim"].notna().all() and np.allclose(with_sim["z"], cells["z"], equal_nan=True)
 
 
 @pytest.mark.parametrize("area", [None, "Bath", "Chew Valley"])
