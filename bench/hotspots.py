@@ -82,7 +82,7 @@ def timings(store, runs: int) -> list[list[str]]:
 
         cells = hotspots.grid(store, selection.area).n
         gi = timed(cold_gi, runs)
-        rows.append([f"Gi* (grid, counts, esda 99 perms), cold: {name}", f"{statistics.median(gi) * 1000:.0f} ms",
+        rows.append([f"Gi* (grid, counts, z, exact p, FDR), cold: {name}", f"{statistics.median(gi) * 1000:.0f} ms",
                      f"{cells:,} cells"])
         cold = timed(cold_page, runs)
         rows.append([f"all page numbers, cold: {name}", f"{statistics.median(cold) * 1000:.0f} ms",

@@ -130,3 +130,17 @@ def test_a_copied_url_restores_the_view_on_every_page(server, app_page, browser)
     assert fresh.page.locator("[data-testid='stCaptionContainer']").first.inner_text() == caption
     assert re.search(r"Apr \d{4} to Mar \d{4}", caption)
     fresh.assert_only_local()
+
+
+@pytest.mark.parametrize("name", ["profile", "compare", "map"])
+def test_pages_fit_a_phone_screen(name, server, app_page):
+    """At phone width the page reflows: nothing makes the whole page scroll sideways."""
+    app = app_page(server, f"{PAGES[name]}?area=Keynsham&period=last-3-months&types=all",
+                   viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    no_exceptions(app)
+    overflow = app.page.evaluate(
+        "() => { const main = document.querySelector(\"[data-testid='stMain']\") || document.body;"
+        " return Math.max(document.documentElement.scrollWidth, main.scrollWidth) - window.innerWidth; }")
+    assert overflow <= 2, f"the page is {overflow}px wider than the phone screen"
+    app.screenshot(f"dashboard-phone-{name}")
+    app.assert_only_local()
