@@ -11,42 +11,12 @@ import html
 from collections.abc import Mapping
 
 import folium
-from branca.element import MacroElement
-from folium.template import Template
 
 from areaprofile import maps
 
 HOT_OUTLINE = "#000000"  # black, thick solid line
 FORECAST_OUTLINE = "#D55E00"  # Okabe-Ito vermillion, dashed
 BOUNDARY = "#555555"
-
-
-class _Legend(MacroElement):
-    """A Leaflet control holding legend HTML built (and escaped) in Python."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function(){
-            var c = L.control({position: {{ this.position|tojson }}});
-            c.onAdd = function(){
-                var d = L.DomUtil.create('div', 'ap-legend ap-hot-legend');
-                d.innerHTML = {{ this.html|tojson }};
-                L.DomEvent.disableClickPropagation(d);
-                L.DomEvent.disableScrollPropagation(d);
-                return d;
-            };
-            c.addTo({{ this._parent.get_name() }});
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, html_text: str, position: str = "bottomleft"):
-        super().__init__()
-        self._name = "HotspotLegend"
-        self.html = html_text
-        self.position = position
 
 
 def _swatch(colour: str, width: float, dash: str | None) -> str:
@@ -104,7 +74,8 @@ def hotspot_map(layers: Mapping, *, tiles: str | None = None, period_note: str |
         f'({len(chosen)} cells)</span></div>',
         f'<div class="ap-row">{_swatch(BOUNDARY, 2, "1 3")}<span>Area boundary</span></div>',
     ]
-    m.add_child(_Legend('<div class="ap-title">Outlines</div>' + "".join(rows), position="bottomleft"),
+    m.add_child(maps.Legend('<div class="ap-title">Outlines</div>' + "".join(rows), position="bottomleft",
+                            css_class="ap-legend ap-hot-legend"),
                 name="hotspot_legend")
     return maps.localize(m)
 

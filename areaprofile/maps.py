@@ -377,7 +377,7 @@ path.leaflet-interactive:focus{outline:none}
 _NO_TILES_CSS = ".leaflet-container{background:#f3f4f6}"
 
 
-class _Legend(MacroElement):
+class Legend(MacroElement):
     """A Leaflet control holding legend HTML built (and escaped) in Python."""
 
     _template = Template(
@@ -386,7 +386,7 @@ class _Legend(MacroElement):
         (function(){
             var c = L.control({position: {{ this.position|tojson }}});
             c.onAdd = function(){
-                var d = L.DomUtil.create('div', 'ap-legend');
+                var d = L.DomUtil.create('div', {{ this.css_class|tojson }});
                 d.innerHTML = {{ this.html|tojson }};
                 L.DomEvent.disableClickPropagation(d);
                 L.DomEvent.disableScrollPropagation(d);
@@ -398,11 +398,12 @@ class _Legend(MacroElement):
         """
     )
 
-    def __init__(self, html_text: str, position: str = "bottomright"):
+    def __init__(self, html_text: str, position: str = "bottomright", css_class: str = "ap-legend"):
         super().__init__()
         self._name = "AreaprofileLegend"
         self.html = html_text
         self.position = position
+        self.css_class = css_class
 
 
 class _Labels(MacroElement):
@@ -699,7 +700,7 @@ def choropleth_map(
         + "".join(rows)
         + (f'<div class="ap-note">{html.escape(legend_note)}</div>' if legend_note else "")
     )
-    m.add_child(_Legend(legend_html), name="areaprofile_legend")
+    m.add_child(Legend(legend_html), name="areaprofile_legend")
     m.fit_bounds(bounds, padding=(8, 8))
     return localize(m)
 
@@ -757,7 +758,7 @@ def add_point_layer(
             for v in refs
         )
         m.add_child(
-            _Legend(f'<div class="ap-title">{html.escape(count_label)} per location</div>'
+            Legend(f'<div class="ap-title">{html.escape(count_label)} per location</div>'
                     + svg_rows, position="bottomleft"),
             name="areaprofile_points_legend",
         )
