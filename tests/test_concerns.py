@@ -6,13 +6,12 @@ from the functions under test."""
 
 from __future__ import annotations
 
-import json
 
 import pytest
 import yaml
 
 from areaprofile import concerns, config, metrics, query
-from areaprofile.cli import main
+from tests.cli_counts import cli_counts
 from areaprofile.errors import AreaprofileError
 from areaprofile.periods import Period, month_list, shift
 from areaprofile.profile import ALL_BANES, Selection
@@ -54,15 +53,7 @@ def cli_total(capsys, built_store, period: Period, area: str | None, types: list
 
 
 def cli_rows(capsys, built_store, period: Period, area: str | None, types: list[str], by: str) -> list[dict]:
-    args = ["counts", "--by", by, "--from", period.start, "--to", period.end, "--format", "json",
-            "--store", str(built_store)]
-    if area:
-        args += ["--area", area]
-    for crime_type in types:
-        args += ["--crime-type", crime_type]
-    capsys.readouterr()
-    assert main(args) == 0
-    return json.loads(capsys.readouterr().out)
+    return cli_counts(capsys, built_store, by, period.start, period.end, area, types)
 
 
 def population(store, area: str) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import re
 import shutil
 import subprocess
@@ -20,6 +19,7 @@ import pytest
 
 from areaprofile import query, report
 from areaprofile.cli import main
+from tests.cli_counts import cli_counts
 from areaprofile.config import AREAS
 from areaprofile.periods import Period, shift
 
@@ -119,12 +119,8 @@ def csv_value(rows: list[dict], section: str, measure: str, period: str) -> str:
 
 def cli_count(capsys, store: Path, area: str, period: Period, types: str) -> int:
     """One number from `areaprofile counts`, the command the pack must agree with."""
-    code = main(["counts", "--by", "area", "--from", period.start, "--to", period.end, "--area", area,
-                 "--crime-type", types, "--store", str(store)])
-    out = capsys.readouterr().out
-    assert code == 0
-    rows = list(csv.DictReader(io.StringIO(out)))
-    return int(rows[0]["count"]) if rows else 0
+    rows = cli_counts(capsys, store, "area", period.start, period.end, area, types)
+    return rows[0]["count"] if rows else 0
 
 
 # ---- the packs, made once through the CLI -----------------------------------------------------

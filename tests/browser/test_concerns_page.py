@@ -5,13 +5,12 @@ fits a phone. Full-length screenshots go to test-output/screenshots."""
 
 from __future__ import annotations
 
-import json
 
 import pytest
 import yaml
 
 from areaprofile import config, query
-from areaprofile.cli import main
+from tests.cli_counts import cli_counts
 from areaprofile.periods import Period, shift
 
 AREAS = list(config.AREAS)
@@ -41,15 +40,7 @@ def url(path: str, area: str, period: Period, **extra: str) -> str:
 
 
 def cli_sum(capsys, built_store, period: Period, area: str | None, types: list[str]) -> int:
-    args = ["counts", "--by", "area", "--from", period.start, "--to", period.end, "--format", "json",
-            "--store", str(built_store)]
-    if area:
-        args += ["--area", area]
-    for crime_type in types:
-        args += ["--crime-type", crime_type]
-    capsys.readouterr()
-    assert main(args) == 0
-    return sum(row["count"] for row in json.loads(capsys.readouterr().out))
+    return sum(row["count"] for row in cli_counts(capsys, built_store, "area", period.start, period.end, area, types))
 
 
 def no_exceptions(app) -> None:

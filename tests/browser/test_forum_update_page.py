@@ -17,18 +17,8 @@ MONTH = "2021-03"
 
 
 @pytest.fixture(scope="module")
-def server(streamlit_server, built_store, browser):
-    server = streamlit_server("app.py", env={"AREAPROFILE_STORE": str(built_store)})
-    # Run app.py once: until then Streamlit serves a page's URL without app.py's navigation.
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
-        page.goto(server.url + "/")
-        page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning'] h1", timeout=60_000)
-    finally:
-        context.close()
-    return server
+def server(streamlit_server, built_store):
+    return streamlit_server("app.py", env={"AREAPROFILE_STORE": str(built_store)})
 
 
 def _choose(page, label: str, option: str) -> None:

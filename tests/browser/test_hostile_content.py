@@ -22,7 +22,7 @@ from areaprofile import query
 from areaprofile.sources.police_uk import STREET_COLUMNS
 from areaprofile.store import build
 from tests import rawdata, stores
-from tests.browser.test_pages_offline import PAGES, warm_up
+from tests.browser.test_pages_offline import PAGES
 
 MONTH = "2021-09"
 IMG = "<img src=x onerror=alert(1)>"
@@ -69,10 +69,8 @@ def hostile(data_dir, built_store, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def server(hostile, streamlit_server, browser):
-    server = streamlit_server("app.py", env={"AREAPROFILE_STORE": str(hostile["store"])})
-    warm_up(server, browser)
-    return server
+def server(hostile, streamlit_server):
+    return streamlit_server("app.py", env={"AREAPROFILE_STORE": str(hostile["store"])})
 
 
 def _assert_inert(app) -> None:

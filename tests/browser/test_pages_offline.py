@@ -36,23 +36,9 @@ def test_app_py_lists_pages():
     assert len(PAGES) >= 5 and PAGES[0][1] == "/" and ("views/add_data.py", "/add-data") in PAGES
 
 
-def warm_up(server, browser) -> None:
-    """Run app.py once: until then Streamlit serves a page's URL without app.py's navigation."""
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
-        page.goto(server.url + "/")
-        page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning'] h1", timeout=60_000)
-    finally:
-        context.close()
-
-
 @pytest.fixture(scope="module")
-def server(streamlit_server, built_store, browser):
-    server = streamlit_server("app.py", env={"AREAPROFILE_STORE": str(built_store)})
-    warm_up(server, browser)
-    return server
+def server(streamlit_server, built_store):
+    return streamlit_server("app.py", env={"AREAPROFILE_STORE": str(built_store)})
 
 
 @pytest.mark.parametrize("file, path", PAGES, ids=[p for _, p in PAGES])
