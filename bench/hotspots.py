@@ -12,15 +12,15 @@ one timing pass so CI can keep it from rotting.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from common import open_or_build, store_arguments, timed  # noqa: E402
 
 from areaprofile import hotspot_accuracy as ha  # noqa: E402
 from areaprofile import hotspots, query  # noqa: E402
@@ -44,15 +44,6 @@ def comparison(store, types: dict, periods: dict) -> list[list[str]]:
                 rows.append([period_name, type_name, name + shown, f"{pais[0.01]:.2f}", f"{pais[0.05]:.2f}",
                              f"{pais[0.01] - base[0.01]:+.2f}" + mark])
     return rows
-
-
-def timed(function, runs: int) -> list[float]:
-    out = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        function()
-        out.append(time.perf_counter() - started)
-    return out
 
 
 def timings(store, runs: int) -> list[list[str]]:
@@ -116,20 +107,11 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--store", type=Path, default=None, help="a built store (default: build one from --source)")
-    parser.add_argument("--source", type=Path,
-                        default=Path(os.environ.get("AREAPROFILE_SHARED_DATA", ROOT.parent / "shared" / "data")))
-    parser.add_argument("--runs", type=int, default=5)
+    store_arguments(parser)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        path = args.store
-        if path is None:
-            from areaprofile.store import build
-
-            path = Path(tmp) / "bench.duckdb"
-            build([args.source], path)
-        store = query.open_store(path)
+        store = open_or_build(args, tmp)
         types = {"burglary": "Burglary"} if args.quick else TYPES
         periods = dict(list(PERIODS.items())[:1]) if args.quick else PERIODS
         print("Mean PAI over the test months (train: the 12 calendar months before each, loaded months only; "

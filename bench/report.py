@@ -16,28 +16,18 @@ and the PDF's size, its density step and page count.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from areaprofile import query, report  # noqa: E402
-from areaprofile.store import build  # noqa: E402
+from common import open_or_build, store_arguments, timed  # noqa: E402
 
-
-def timed(function, runs: int) -> list[float]:
-    out = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        function()
-        out.append(time.perf_counter() - started)
-    return out
+from areaprofile import report  # noqa: E402
 
 
 def timings(store, runs: int = 5, area: str = "Bath", month: str = "2021-09") -> list[list[str]]:
@@ -80,21 +70,13 @@ def timings(store, runs: int = 5, area: str = "Bath", month: str = "2021-09") ->
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store", type=Path, default=None)
-    parser.add_argument("--source", type=Path,
-                        default=Path(os.environ.get("AREAPROFILE_SHARED_DATA", ROOT.parent / "shared" / "data")))
-    parser.add_argument("--runs", type=int, default=5)
+    store_arguments(parser)
     parser.add_argument("--area", default="Bath", help="Bath has the most concerns: the largest pack")
     parser.add_argument("--month", default="2021-09")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
-        store_path = args.store
-        if store_path is None:
-            store_path = Path(tmp) / "bench.duckdb"
-            print(f"building a store from {args.source} ...", file=sys.stderr, flush=True)
-            build([args.source], store_path)
-        rows = timings(query.open_store(store_path), args.runs, args.area, args.month)
+        rows = timings(open_or_build(args, tmp), args.runs, args.area, args.month)
     width = max(len(figure) for figure, _value, _notes in rows)
     print(f"Forum-update pack: {args.area}, {args.month}; median of {max(1, args.runs)} run(s)")
     for figure, value, notes in rows:

@@ -40,6 +40,8 @@ for path in (str(ROOT), str(BENCH)):
     if path not in sys.path:
         sys.path.insert(0, path)
 
+from common import timed  # noqa: E402
+
 os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
 os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
 
@@ -76,15 +78,6 @@ def check(value: float | None, limit: float, at_least: bool = False) -> str:
 
 def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def timed(function, runs: int) -> list[float]:
-    out = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        function()
-        out.append(time.perf_counter() - started)
-    return out
 
 
 def one_month_source(source: Path, workdir: Path, month: str = "2021-09") -> Path:
