@@ -442,6 +442,15 @@ def files_table(store: Store) -> pd.DataFrame:
     )
 
 
+def files_sentence(files: pd.DataFrame) -> str:
+    """The build's data-quality figures in one sentence, from :func:`files_table`."""
+    return (
+        f"{files['rows_kept'].sum():,} B&NES rows kept from {len(files)} files; {files['rows_without_location'].sum():,} "
+        "rows in those files had no location (they cannot be placed in any area), and "
+        f"{files['repeated_crime_ids'].sum():,} B&NES rows repeat a Crime ID (counted as published)."
+    )
+
+
 def area_definitions(store: Store) -> pd.DataFrame:
     return store.sql(
         """SELECT name AS area, forum, parishes, lsoa_count AS lsoas, population AS residents_2021,

@@ -161,3 +161,11 @@ def test_a_second_build_at_once_is_refused(tmp_path, store_copy, data_dir):
         build([data_dir], store_copy)
     lock.close()
     assert store_copy.read_bytes() == before
+
+
+def test_files_sentence_reports_the_kept_rows(built_store, data_dir):
+    from areaprofile import profile, query
+
+    sentence = profile.files_sentence(profile.files_table(query.open_store(built_store)))
+    kept = sum(rawdata.la_rows_per_month(data_dir).values())
+    assert sentence.startswith(f"{kept:,} B&NES rows kept from 46 files")

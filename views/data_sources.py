@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from areaprofile import ui
+from areaprofile import profile, ui
 from areaprofile.periods import label
 from areaprofile.profile import ATTRIBUTION, CAVEATS
 
@@ -19,11 +19,7 @@ for message in ui.get("build_log"):
 
 files = ui.get("files_table")
 st.subheader("Files read")
-ui.active_title(
-    f"{files['rows_kept'].sum():,} B&NES rows kept from {len(files)} files; {files['rows_without_location'].sum():,} rows "
-    f"in those files had no location (they cannot be placed in any area), and {files['repeated_crime_ids'].sum():,} B&NES "
-    "rows repeat a Crime ID (counted as published)."
-)
+ui.active_title(profile.files_sentence(files))
 st.dataframe(files, hide_index=True, width="stretch")
 
 st.header("How the five areas are defined")
