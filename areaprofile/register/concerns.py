@@ -279,6 +279,20 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "concern"
 
 
+def new_concern_id(conn: sa.Connection, areas: list[str], raised_on: dt.date) -> str:
+    """A fresh id that says where and when: 'keynsham-2026-03-14-a3f9'."""
+    stem = f"{_slug(areas[0])}-{raised_on.isoformat()}"
+    new_id = f"{stem}-{secrets.token_hex(2)}"
+    while conn.execute(sa.select(C.c.id).where(C.c.id == new_id)).first():
+        new_id = f"{stem}-{secrets.token_hex(3)}"
+    return new_id
+
+
+#: What a new concern holds for each field it was not given.
+NEW_DEFAULTS = {"summary": "", "raised_by": "", "source": "", "crime_types": [], "measured_by": None, "links": [],
+                "notes": None, "raised_note": None}
+
+
 def insert_concern(conn: sa.Connection, author: str, concern_id: str, fields: dict, change: str,
                    status: str = "open", status_on: dt.date | None = None, removed_reason: str | None = None) -> None:
     """Insert a checked concern at version 1 with its first history entry (inside a write)."""
@@ -338,10 +352,7 @@ def add_concern(
             if conn.execute(sa.select(C.c.id).where(C.c.id == new_id)).first():
                 raise validate.InvalidField(f"A concern with id '{new_id}' already exists; choose another id.")
         else:
-            stem = f"{_slug(fields['areas'][0])}-{fields['raised_on'].isoformat()}"
-            new_id = f"{stem}-{secrets.token_hex(2)}"
-            while conn.execute(sa.select(C.c.id).where(C.c.id == new_id)).first():
-                new_id = f"{stem}-{secrets.token_hex(3)}"
+            new_id = new_concern_id(conn, fields["areas"], fields["raised_on"])
         insert_concern(conn, author, new_id, fields, change="add")
         return _read_one(conn, new_id)
 

@@ -294,6 +294,8 @@ def _plan(entry: dict, position: int, existing: dict, seen: set) -> _Planned:
         for key in ("summary", "source", "raised_by"):
             if key in given and given[key] is None:
                 given[key] = ""
+    if not exists:
+        given = {**rc.NEW_DEFAULTS, **{k: v for k, v in given.items() if v is not None}}
     try:
         fields = rc.check_fields(given)
     except InvalidField as exc:
@@ -364,7 +366,7 @@ def import_file(register: Register, path: str | Path, by: User | str) -> ImportS
                 if not item.exists:
                     if isinstance(by, User):
                         require_can_edit(by, item.fields["areas"], adding=item.fields["areas"])
-                    new_id = item.concern_id or f"{rc._slug(item.fields['areas'][0])}-{item.fields['raised_on'].isoformat()}-{added + 1}"
+                    new_id = item.concern_id or rc.new_concern_id(conn, item.fields["areas"], item.fields["raised_on"])
                     if conn.execute(sa.select(models.concerns.c.id).where(models.concerns.c.id == new_id)).first():
                         raise ImportRefused(f"{item.label}: the id {new_id} is already taken; give the row another id.")
                     rc.insert_concern(conn, author, new_id, item.fields, change="import", status=item.status,
