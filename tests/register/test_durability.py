@@ -10,8 +10,10 @@ import signal
 import multiprocessing
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
+from areaprofile.errors import AreaprofileError
 from areaprofile.register import concerns as rc
 from areaprofile.register import db, models
 from areaprofile.store import build
@@ -59,6 +61,21 @@ def test_sigkill_in_the_middle_of_writes_leaves_the_old_or_the_new_state(registe
         assert version >= reached
         reached = version
     assert reached > 1  # the writers did write
+
+
+def test_the_head_the_register_skips_alembic_at_is_alembics_head():
+    assert db.HEAD == db.head_revision()
+
+
+def test_a_register_from_a_newer_areaprofile_is_refused_with_a_sentence(tmp_path):
+    path = tmp_path / "register.sqlite"
+    db.close_register(db.open_register(path))
+    engine = sa.create_engine(db.register_url(path))
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    with pytest.raises(AreaprofileError, match="written by a newer areaprofile"):
+        db.open_register(path)
 
 
 def test_an_older_schema_register_upgrades_in_place_without_loss(register_location):
