@@ -92,6 +92,14 @@ def load_knowledge(path: str | Path | None = None) -> Knowledge:
     return copy.deepcopy(_load_cached(str(folder), _signature(folder)))
 
 
+def read_only_knowledge(path: str | Path | None = None) -> Knowledge:
+    """The same as :func:`load_knowledge` but without the copy, for checks made many times over
+    (every field of every row of an import): the caller must not change what it gets."""
+    folder = Path(path) if path is not None else Path(config.KNOWLEDGE_DIR)
+    folder = folder.expanduser().resolve()
+    return _load_cached(str(folder), _signature(folder))
+
+
 def _yaml_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         raise AreaprofileError(

@@ -156,7 +156,7 @@ def crime_types(values: Iterable[str] | None) -> list[str]:
 
 def links(values: Iterable[str] | None, knowledge: kb_module.Knowledge | None = None) -> list[str]:
     """Plan priority, objective or measure ids; a bare id (``asb``) means the default plan's."""
-    kb = knowledge or kb_module.load_knowledge()
+    kb = knowledge or kb_module.read_only_knowledge()
     out = []
     for value in values or []:
         text = str(value).strip()
