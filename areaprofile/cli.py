@@ -122,7 +122,7 @@ def _concerns_parser(sub) -> None:
     add.add_argument("--title", required=True)
     add.add_argument("--raised", required=True, help="the day it was raised, YYYY-MM-DD")
     add.add_argument("--raised-by", default="forum meeting", help=f"one of: {', '.join(RAISED_BY_KINDS)}")
-    add.add_argument("--raised-by-text", default="", help="who exactly, e.g. 'Keynsham forum, March meeting'")
+    add.add_argument("--raised-by-text", default="", help="who exactly, e.g. 'the forum's March meeting'")
     add.add_argument("--crime-type", action="append", default=[], help="police.uk type or 'All crime' (repeatable)")
     add.add_argument("--measured-by", default=None, help="what would measure it when police.uk cannot")
     add.add_argument("--priority", action="append", default=[],

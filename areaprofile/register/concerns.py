@@ -281,7 +281,7 @@ def _slug(text: str) -> str:
 
 
 def new_concern_id(conn: sa.Connection, areas: list[str], raised_on: dt.date) -> str:
-    """A fresh id that says where and when: 'keynsham-2026-03-14-a3f9'."""
+    """A fresh id that says where and when: '<area>-2026-03-14-a3f9'."""
     stem = f"{_slug(areas[0])}-{raised_on.isoformat()}"
     new_id = f"{stem}-{secrets.token_hex(2)}"
     while conn.execute(sa.select(C.c.id).where(C.c.id == new_id)).first():
