@@ -92,6 +92,14 @@ def _parser() -> argparse.ArgumentParser:
     download.add_argument("--months", required=True, help="YYYY-MM..YYYY-MM")
     download.add_argument("--dest", required=True, type=Path)
     download.set_defaults(run=_download)
+
+    update = sub.add_parser("update", help="add the months data.police.uk has published since the last build (for a timer)")
+    update.add_argument("--store", type=Path, default=None, help="store file (default: store/areaprofile.duckdb)")
+    update.add_argument("--base-url", default=None, help="data.police.uk API address (default https://data.police.uk/api)")
+    update.add_argument("--refetch", default=None, metavar="YYYY-MM..YYYY-MM",
+                        help="also fetch these months again, replacing the ones held (police.uk republishes outcomes)")
+    update.add_argument("--quiet", action="store_true", help="print only the outcome (for cron mail)")
+    update.set_defaults(run=_update)
     return parser
 
 
@@ -184,6 +192,20 @@ def _report(args) -> int:
     written = f"{args.out}" + (f" and {args.csv}" if args.csv else "")
     print(f"Forum-update pack for {pack.area}, {pack.meeting_label}: {written}.")
     return 0
+
+
+def _update(args) -> int:
+    """Exit 0 when updated or nothing new, 3 when some months landed and others failed, 2 on failure."""
+    from areaprofile import update
+
+    store = args.store or default_store_path()
+    result = update.run(store, police_api=args.base_url, refetch=args.refetch,
+                        progress=(lambda _m: None) if args.quiet else print)
+    if args.quiet:
+        print(result.message)
+    if result.exit_code:
+        print(f"areaprofile: {result.message}", file=sys.stderr)
+    return result.exit_code
 
 
 def _download(args) -> int:

@@ -50,6 +50,10 @@ CRIME_TYPE_BY_SLUG: dict[str, str] = {
 DEFAULT_LA_CODE = "E06000022"
 DEFAULT_LA_NAME = "Bath and North East Somerset"
 
+#: Default police force: its data.police.uk id (file and URL names) and the name its rows carry.
+DEFAULT_FORCE_ID = "avon-and-somerset"
+DEFAULT_FORCE_NAME = "Avon and Somerset Constabulary"
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 AREAS_YAML = PROJECT_ROOT / "geo" / "areas.yaml"
 KNOWLEDGE_DIR = PROJECT_ROOT / "data" / "knowledge"

@@ -135,7 +135,6 @@ def recorded() -> dict:
         "ward_lookup": ward_lookup,
         "wards": wards,
         "parishes": parishes,
-        "lsoa_lookup": lookup,
         "lsoa21_full": lsoa21,  # no full-resolution file here: the generalised one stands in
     }
     by_service = {ONS_SERVICES[key].service.split("/")[0]: (key, value) for key, value in layers.items()}
@@ -149,6 +148,7 @@ def recorded() -> dict:
         "lsoa11_geoms": {f["properties"]["LSOA11CD"]: shape(f["geometry"]) for f in lsoa11},
         "lsoa21": lsoa21,
         "outline": outline,
+        "lsoa21_parent": {r["LSOA21CD"]: r["LSOA11CD"] for r in lookup},
     }
 
 
@@ -332,9 +332,8 @@ def test_full_download_reproduces_the_published_month(publisher, recorded, tmp_p
     assert summary["months"][MONTH]["btp_excluded"] == 1
 
     # LSOAs: the API route gives 2021 codes, the published month 2011 codes. Map ours back to
-    # their 2011 parent with the lookup the same run wrote, then compare point by point.
-    _, lookup = _read_csv(tmp_path / "lookups" / "ons_lsoa11_lsoa21_lad22_E06000022.csv")
-    parent = {r["LSOA21CD"]: r["LSOA11CD"] for r in lookup}
+    # their 2011 parent (the shared overlay lookup), then compare point by point.
+    parent = recorded["lsoa21_parent"]
     assert len(parent) == 118
     published_lsoa = {_identity(r): r["LSOA code"] for r in published}
     bng = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
@@ -369,12 +368,14 @@ def test_full_download_reproduces_the_published_month(publisher, recorded, tmp_p
     assert all(f["properties"]["LSOA11NM"].startswith(BANES) for f in features("lsoa11/E06000022_lsoa11_bgc.geojson"))
     wards = features("wards_2019_current/E06000022_wards_wd25_bgc.geojson")
     assert len(wards) == 33 and all(set(f["properties"]) >= {"WD25CD", "WD25NM"} for f in wards)
-    parishes = features("parishes/banes_os_parishes_2016.geojson")
+    parishes = features("parishes/E06000022_parncp23_bgc.geojson")
     codes = [f["properties"]["code"] for f in parishes]
     assert "E04999999" not in codes  # the neighbour in the bounding box was left out
     assert len([c for c in codes if c.startswith("E04")]) == 51
     assert all(f["properties"]["name"] for f in parishes)
-    assert len(features("la/banes_os_boundary.geojson")) == 1
+    assert len(features("la/E06000022_lad25_bgc.geojson")) == 1
+    assert not (tmp_path / "lookups").exists()  # the build derives 2011 -> 2021 itself
+    assert [entry for entry in publisher.log if entry[0] == "ons:?"] == []
 
     notes = (tmp_path / "DOWNLOADED.md").read_text(encoding="utf-8")
     assert "Open Government Licence" in notes and "census2021-ts001" in notes and MONTH in notes
