@@ -460,10 +460,10 @@ def area_definitions(store: Store) -> pd.DataFrame:
 
 
 def data_correct_as_of(store: Store) -> str:
-    from areaprofile.periods import label
+    """The line after 'Data correct as of' on pages and in the forum pack (same facts as Data & sources)."""
+    from areaprofile.update_log import freshness
 
-    meta = store_meta(store)
-    return f"police.uk data to {label(meta['last_month'])}; store built {meta['built_at']}"
+    return freshness(store).as_of()
 
 
 CAVEATS = (

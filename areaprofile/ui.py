@@ -13,7 +13,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from areaprofile import profile, query
+from areaprofile import profile, query, update_log
 from areaprofile.config import AREAS, ASB, CRIME_TYPES
 from areaprofile.errors import AreaprofileError
 from areaprofile.periods import PRESETS, Period, financial_year_period, financial_years, label, preset_period
@@ -71,7 +71,7 @@ def friendly_errors():
 
 
 #: Package modules whose functions pages may call through :func:`get` (each takes the store first).
-_MODULES = ("profile", "concerns", "report", "hotspots", "hotspot_accuracy")
+_MODULES = ("profile", "concerns", "report", "hotspots", "hotspot_accuracy", "update_log")
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -93,8 +93,10 @@ def cached(function_name: str, store_version: str, *args, _store: query.Store, *
 def get(function_name: str, *args, **kwargs):
     """``get("headlines", selection)`` or ``get("concerns.concern_evidence", selection)``: cached."""
     current = store()
+    # The update run log lives beside the store: a recorded check changes 'last checked' without a rebuild.
+    version = f"{current.version}|{update_log.log_version(current.path)}"
     with friendly_errors():
-        return cached(function_name, current.version, *args, _store=current, **kwargs)
+        return cached(function_name, version, *args, _store=current, **kwargs)
 
 
 # ---- the sidebar selection --------------------------------------------------------------------

@@ -31,6 +31,15 @@ def log_path(store_path: Path) -> Path:
     return state_dir(store_path) / "runs.jsonl"
 
 
+def log_version(store_path: Path) -> str:
+    """Changes whenever a run is recorded: caches of freshness facts key on it with the store's version."""
+    try:
+        stat = log_path(store_path).stat()
+    except FileNotFoundError:
+        return "none"
+    return f"{stat.st_mtime_ns}-{stat.st_size}"
+
+
 def append_run(store_path: Path, record: dict) -> None:
     """Add one run's record to the log, durably (the caller holds the update lock)."""
     path = log_path(store_path)
@@ -115,6 +124,32 @@ class Freshness:
         )
         return out
 
+    def run_sentence(self) -> str:
+        """The last run in one sentence."""
+        record = self.last_run
+        if not record:
+            return "No update has run for this store yet."
+        return f"Last run {_when(record['started'])}: {record.get('message') or record.get('status', '')}"
+
+    def run_table(self) -> pd.DataFrame:
+        """The last run, one row per month it asked for: what happened, rows, checksum."""
+        columns = ["Month", "Result", "Rows kept", "Served by police.uk", "Without location", "SHA-256 (first 16)"]
+        record = self.last_run or {}
+        rows = []
+        for month in record.get("asked", []):
+            info = record.get("months", {}).get(month, {})
+            if month in record.get("added", []):
+                result = "added"
+            elif month in record.get("skipped", {}):
+                result = record["skipped"][month]
+            elif month in record.get("failed", {}):
+                result = "failed: " + record["failed"][month]
+            else:
+                result = "not added"
+            rows.append([label(month), result, info.get("rows"), info.get("served"), info.get("without_location"),
+                         (info.get("sha256") or "")[:16]])
+        return pd.DataFrame(rows, columns=columns)
+
     def as_of(self) -> str:
         """The one line the pack and page footers print after 'Data correct as of'."""
         text = f"police.uk data to {label(self.last_month)}"
@@ -144,31 +179,3 @@ def freshness(store) -> Freshness:
         latest_published=last_check.get("latest_published") if last_check else None,
         last_run=last,
     )
-
-
-def run_table(record: dict | None) -> pd.DataFrame:
-    """One row per month a run asked for: what happened to it, rows, checksum."""
-    columns = ["Month", "Result", "Rows", "Served by police.uk", "No location", "SHA-256"]
-    if not record:
-        return pd.DataFrame(columns=columns)
-    rows = []
-    for month in record.get("asked", []):
-        info = record.get("months", {}).get(month, {})
-        if month in record.get("added", []):
-            result = "added"
-        elif month in record.get("skipped", {}):
-            result = record["skipped"][month]
-        elif month in record.get("failed", {}):
-            result = "failed: " + record["failed"][month]
-        else:
-            result = "not added"
-        rows.append([label(month), result, info.get("rows"), info.get("served"), info.get("without_location"),
-                     (info.get("sha256") or "")[:16]])
-    return pd.DataFrame(rows, columns=columns)
-
-
-def run_sentence(record: dict | None) -> str:
-    """The last run in one sentence."""
-    if not record:
-        return "No update has run for this store yet."
-    return f"Last run {_when(record['started'])}: {record.get('message', record.get('status', ''))}"

@@ -177,7 +177,8 @@ def test_429_and_503_are_retried_with_backoff_and_a_failed_month_waits_for_next_
     assert _run(store, api).record["added"] == ["2021-09"]
 
 
-def test_a_failure_that_lands_nothing_is_one_sentence_and_changes_nothing(store, api, capsys):
+def test_a_failure_that_lands_nothing_is_one_sentence_and_changes_nothing(store, api, capsys, monkeypatch):
+    monkeypatch.setenv("AREAPROFILE_HTTP_BACKOFF", "0.01")
     digest = _digest(store)
     api.faults["crimes-street-dates"] = [(503,)] * 5
     code = main(["update", "--store", str(store), "--base-url", api.base])
