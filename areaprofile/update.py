@@ -26,13 +26,11 @@ from pathlib import Path
 import shapely
 from shapely.ops import unary_union
 
-from areaprofile import update_log
-from areaprofile.config import DEFAULT_LA_CODE, DEFAULT_LA_NAME
+from areaprofile import partnership, update_log
 from areaprofile.errors import AreaprofileError
+from areaprofile.partnership import Partnership
 from areaprofile.sources.download import (
-    DEFAULT_FORCE,
     POLICE_API,
-    Force,
     HttpClient,
     LsoaIndex,
     fetch_month,
@@ -48,37 +46,14 @@ EXIT_PARTIAL = 3  # some months landed, some failed and will be tried again
 # A run that changes nothing because of an error exits with the CLI's error code (2).
 
 
-@dataclass(frozen=True)
-class Target:
-    """Whose data an update fetches: the local authority and the police force that covers it."""
-
-    la_code: str
-    la_name: str
-    force: Force
-
-
-def update_target(con) -> Target:
-    """The authority and force a store serves, from the store itself.
-
-    The one place update learns its settings: today the store's meta (``la_code``) and its files
-    (force id, and the force name its rows carry), falling back to the defaults in
-    :mod:`areaprofile.config`. Point this at the partnership settings when they are in the store.
-    """
+def update_target(con) -> Partnership:
+    """The partnership a store serves (the settings its build kept in the store's meta): it names
+    the local authority and the police force whose months an update fetches (the first force when
+    the settings list several: the API's area search returns every force's crimes in the outline)."""
     meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-    la_code = meta.get("la_code") or DEFAULT_LA_CODE
-    row = con.execute(
-        """SELECT f.force, any_value(c.reported_by) FROM files f JOIN crimes c USING (file_key)
-           GROUP BY f.force ORDER BY count(*) DESC LIMIT 1"""
-    ).fetchall()
-    force = Force(row[0][0], row[0][1]) if row and row[0][1] else DEFAULT_FORCE
-    la_name = meta.get("la_name") or (DEFAULT_LA_NAME if la_code == DEFAULT_LA_CODE else _la_name_from_lsoas(con))
-    return Target(la_code=la_code, la_name=la_name, force=force)
-
-
-def _la_name_from_lsoas(con) -> str:
-    """'Bristol, City of' from LSOA names such as 'Bristol, City of 001A'."""
-    name = con.execute("SELECT name FROM lsoa LIMIT 1").fetchall()[0][0]
-    return name.rsplit(" ", 1)[0]
+    if meta.get(partnership.META_KEY):
+        return partnership.from_meta(meta[partnership.META_KEY])
+    return partnership.load(meta.get("la_code"))
 
 
 @dataclass

@@ -28,9 +28,9 @@ from shapely.geometry import box, mapping, shape
 from shapely.ops import unary_union
 
 from areaprofile.errors import AreaprofileError
+from areaprofile.partnership import Force
 from areaprofile.sources.download import (
     MAX_GET_URL,
-    Force,
     ONS_SERVICES,
     STREET_COLUMNS,
     download,

@@ -40,18 +40,12 @@ import shapely
 from shapely.geometry import box, shape
 from shapely.ops import unary_union
 
-from areaprofile.config import (
-    CRIME_TYPE_BY_SLUG,
-    DEFAULT_FORCE_ID,
-    DEFAULT_FORCE_NAME,
-    DEFAULT_LA_CODE,
-    DEFAULT_LA_NAME,
-)
+from areaprofile.config import CRIME_TYPE_BY_SLUG
 from areaprofile.errors import AreaprofileError
+from areaprofile.partnership import Force
 from areaprofile.sources.police_uk import STREET_COLUMNS
 
 __all__ = [
-    "Force",
     "HttpClient",
     "MonthResult",
     "POLICE_API",
@@ -77,19 +71,6 @@ POLICE_API = "https://data.police.uk/api"
 #: ONS Open Geography Portal ArcGIS REST services base. Override with AREAPROFILE_ONS_API.
 ONS_API = "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services"
 
-
-
-@dataclass(frozen=True)
-class Force:
-    """A police force as data.police.uk names it: ``id`` in file names and URLs, ``name`` in the
-    street files' 'Reported by' and 'Falls within' columns."""
-
-    id: str
-    name: str
-
-
-#: The force used when the caller names none (the partnership's settings should).
-DEFAULT_FORCE = Force(DEFAULT_FORCE_ID, DEFAULT_FORCE_NAME)
 
 
 @dataclass(frozen=True)
@@ -720,8 +701,8 @@ def fetch_month(
     lsoas: LsoaIndex,
     dest: Path,
     *,
-    force: Force = DEFAULT_FORCE,
-    la_name: str = DEFAULT_LA_NAME,
+    force: Force,
+    la_name: str,
     police_api: str | None = None,
     http: HttpClient,
     progress: Progress = print,
@@ -773,9 +754,10 @@ def download(
     police_api: str | None = None,
     ons_api: str | None = None,
     progress: Progress = print,
-    la_code: str = DEFAULT_LA_CODE,
-    la_name: str = DEFAULT_LA_NAME,
-    force: Force = DEFAULT_FORCE,
+    partnership=None,
+    la_code: str | None = None,
+    la_name: str | None = None,
+    force: Force | None = None,
     timeout: float = 60.0,
     attempts: int = 5,
     backoff: float = 2.0,
@@ -791,7 +773,14 @@ def download(
 
     The summary: ``{"dest", "months": {month: {...}}, "files": {key: {...}}, "manual": [...],
     "requests"}``; a month listed but empty has ``"skipped"`` set and no file.
+
+    ``partnership`` (default: the default one) names the LA and the police force;
+    ``la_code`` / ``la_name`` / ``force`` override it.
     """
+    from areaprofile import partnership as partnership_module
+
+    settings = partnership or partnership_module.default()
+    la_code, la_name, force = la_code or settings.la_code, la_name or settings.la_name, force or settings.force
     wanted = parse_month_range(months)
     dest = Path(dest)
     police = _base(police_api, "AREAPROFILE_POLICE_API", POLICE_API)
@@ -832,7 +821,8 @@ def download(
         "inSR": "4326",
         "spatialRel": "esriSpatialRelIntersects",
     }
-    parish_candidates = _ons_query(http, ons, "parishes", "1=1", label="parish boundaries", extra=envelope)
+    needs_parishes = any(scheme.kind == "parish" for scheme in settings.schemes)
+    parish_candidates = _ons_query(http, ons, "parishes", "1=1", label="parish boundaries", extra=envelope) if needs_parishes else []
     parish_layer = ONS_SERVICES["parishes"]
     inside = outline.buffer(1e-4)
     parishes = []
@@ -843,9 +833,10 @@ def download(
         props["code"] = props.get(parish_layer.code_field)
         props["name"] = props.get(parish_layer.name_field)
         parishes.append({**feature, "properties": props})
-    if not parishes:
+    if needs_parishes and not parishes:
         raise AreaprofileError(f"parish boundaries: none of the ONS parishes lie inside {la_name}; check ONS_SERVICES in areaprofile/sources/download.py.")
-    save_geojson("parishes", parishes)
+    if needs_parishes:
+        save_geojson("parishes", parishes)
 
     full = _ons_query(http, ons, "lsoa21_full", _where("lsoa21_full", la_code, la_name), label="full-resolution LSOA 2021 boundaries")
     lsoas = LsoaIndex.from_features(full, ONS_SERVICES["lsoa21_full"].code_field, ONS_SERVICES["lsoa21_full"].name_field)
