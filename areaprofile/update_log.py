@@ -19,6 +19,8 @@ from areaprofile.periods import label, shift
 
 #: police.uk publishes a month roughly this many months after the month ends.
 PUBLICATION_LAG_MONTHS = 2
+#: How many runs the Data & sources page lists.
+RECENT_RUNS = 12
 
 
 def state_dir(store_path: Path) -> Path:
@@ -95,6 +97,8 @@ class Freshness:
     last_added_months: list[str]
     latest_published: str | None  # newest month police.uk listed at the last check
     last_run: dict | None
+    last_fetch: dict | None  # the last run that asked for any month
+    recent: list[dict]  # the last runs, newest first
 
     @property
     def next_month(self) -> str:
@@ -131,10 +135,32 @@ class Freshness:
             return "No update has run for this store yet."
         return f"Last run {_when(record['started'])}: {record.get('message') or record.get('status', '')}"
 
-    def run_table(self) -> pd.DataFrame:
-        """The last run, one row per month it asked for: what happened, rows, checksum."""
+    def runs_table(self) -> pd.DataFrame:
+        """The recent runs, newest first: when, outcome, months asked and added, requests, time."""
+        rows = [
+            {
+                "Started (UTC)": _when(r["started"]).removesuffix(" UTC"),
+                "Outcome": r.get("status", ""),
+                "Months asked": ", ".join(r.get("asked", [])) or "none",
+                "Added": ", ".join(r.get("added", [])) or "none",
+                "Skipped or failed": ", ".join([*r.get("skipped", {}), *r.get("failed", {})]) or "none",
+                "Requests": r.get("requests"),
+                "Seconds": r.get("seconds"),
+            }
+            for r in self.recent
+        ]
+        return pd.DataFrame(rows, columns=["Started (UTC)", "Outcome", "Months asked", "Added", "Skipped or failed", "Requests", "Seconds"])
+
+    def fetch_caption(self) -> str:
+        """What :meth:`month_table` shows."""
+        if not self.last_fetch:
+            return "No update has fetched a month yet."
+        return f"Months fetched by the run of {_when(self.last_fetch['started'])}, with the checksum of each file written:"
+
+    def month_table(self) -> pd.DataFrame:
+        """The last run that fetched anything, one row per month it asked for: result, rows, checksum."""
         columns = ["Month", "Result", "Rows kept", "Served by police.uk", "Without location", "SHA-256 (first 16)"]
-        record = self.last_run or {}
+        record = self.last_fetch or {}
         rows = []
         for month in record.get("asked", []):
             info = record.get("months", {}).get(month, {})
@@ -166,6 +192,7 @@ def freshness(store) -> Freshness:
     history = runs(store.path)
     checks = [r for r in history if r.get("status") != "failed" or r.get("latest_published")]
     last = history[-1] if history else None
+    fetches = [r for r in history if r.get("asked")]
     last_check = checks[-1] if checks else None
     added = [r for r in history if r.get("added")]
     return Freshness(
@@ -178,4 +205,6 @@ def freshness(store) -> Freshness:
         last_added_months=sorted(added[-1]["added"]) if added else [],
         latest_published=last_check.get("latest_published") if last_check else None,
         last_run=last,
+        last_fetch=fetches[-1] if fetches else None,
+        recent=history[::-1][:RECENT_RUNS],
     )

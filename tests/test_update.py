@@ -8,6 +8,7 @@ one atomic build. Counts are checked against an independent recount of what was 
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 import json
 import os
 import signal
@@ -21,7 +22,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from areaprofile import update, update_log
+from areaprofile import profile, query, update, update_log
 from areaprofile.cli import main
 from areaprofile.config import CRIME_TYPE_BY_SLUG
 from areaprofile.errors import AreaprofileError
@@ -97,6 +98,9 @@ def _recount(api: PoliceApi, month: str, lsoa21, lsoa_area: dict) -> tuple[Count
 def test_update_adds_exactly_the_new_months_and_a_second_run_adds_nothing(store, api, lsoa21, capsys):
     before = _months(store)
     assert before[-1] == "2021-07"
+    never = update_log.freshness(query.open_store(store))
+    assert never.last_checked is None and "No automatic update has run yet" in " ".join(never.sentences())
+    assert never.next_month == "2021-08" and profile.data_correct_as_of(query.open_store(store)).startswith("police.uk data to Jul 2021; store built")
 
     result = _run(store, api)
 
@@ -134,6 +138,20 @@ def test_update_adds_exactly_the_new_months_and_a_second_run_adds_nothing(store,
     history = update_log.runs(store)
     assert [r["status"] for r in history] == ["updated", "nothing new"]
     assert history[0]["added"] == NEW and history[1]["asked"] == []
+
+    # What the Data & sources page and the pack's 'data correct as of' say, from the same facts.
+    opened = query.open_store(store)
+    facts = update_log.freshness(opened)
+    assert facts.last_month == "2021-09" and facts.latest_published == "2021-09"
+    assert facts.last_checked == history[1]["started"] and facts.last_added == history[0]["finished"]
+    assert facts.last_added_months == NEW
+    assert facts.next_month == "2021-10" and facts.next_expected_by == date(2021, 12, 31)
+    assert profile.data_correct_as_of(opened) == facts.as_of()
+    assert facts.as_of().startswith("police.uk data to Sep 2021, the latest published when checked on ")
+    assert list(facts.runs_table()["Outcome"]) == ["nothing new", "updated"]  # newest first
+    months = facts.month_table()  # from the last run that fetched anything
+    assert list(months["Month"]) == ["Aug 2021", "Sep 2021"] and list(months["Result"]) == ["added", "added"]
+    assert list(months["SHA-256 (first 16)"]) == [history[0]["months"][m]["sha256"][:16] for m in NEW]
 
 
 def test_an_empty_month_is_skipped_and_fetched_when_it_arrives(store, api, served):

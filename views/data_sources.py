@@ -19,10 +19,13 @@ st.header("Keeping up to date")
 freshness = ui.get("update_log.freshness")
 for sentence in freshness.sentences():
     st.write(sentence)
-st.subheader("Last update run")
+st.subheader("Update runs")
 st.write(freshness.run_sentence())
-if freshness.last_run and freshness.last_run.get("asked"):
-    st.dataframe(freshness.run_table(), hide_index=True, width="stretch")
+if freshness.recent:
+    st.dataframe(freshness.runs_table(), hide_index=True, width="stretch")
+    st.write(freshness.fetch_caption())
+    if freshness.last_fetch:
+        st.dataframe(freshness.month_table(), hide_index=True, width="stretch")
 st.write("`areaprofile update` asks data.police.uk for new months and adds them; the README says how to run it "
          "on a timer. A month that fails or comes back empty is tried again on the next run.")
 
