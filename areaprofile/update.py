@@ -143,7 +143,7 @@ def _run_locked(store_path, police, http, refetch_months, build_wait_seconds, re
     unlisted = [m for m in refetch_months if m not in published]
     if unlisted:
         raise AreaprofileError(f"police.uk does not publish {', '.join(unlisted)} through its API any more; fetch it again as a bulk file from data.police.uk.")
-    record.update(asked=asked, months={}, added=[], skipped={}, failed={}, warnings=[])
+    record.update(asked=asked, months={}, added=[], replaced=[], skipped={}, failed={}, warnings=[])
     if not asked:
         newest = f"; its newest month is {published[-1]}" if published else ""
         message = f"Nothing new: the store already holds every month police.uk publishes{newest}."
@@ -174,7 +174,8 @@ def _run_locked(store_path, police, http, refetch_months, build_wait_seconds, re
     if fetched:
         report = build([downloads], store_path, la_code=target.la_code, wait_seconds=build_wait_seconds)
         record["build"] = report.messages
-        record["added"] = [m for m in fetched if m in report.months]
+        record["added"] = [m for m in fetched if m in report.months and m not in held]
+        record["replaced"] = [m for m in fetched if m in report.months and m in held]
         record["rows_in_store"] = report.rows
     status, message = _outcome(record)
     record.update(status=status, message=message)
@@ -183,22 +184,24 @@ def _run_locked(store_path, police, http, refetch_months, build_wait_seconds, re
 
 
 def _outcome(record: dict) -> tuple[str, str]:
-    added, skipped, failed = record["added"], record["skipped"], record["failed"]
+    added, replaced, skipped, failed = record["added"], record["replaced"], record["skipped"], record["failed"]
     parts = []
     if added:
         rows = sum(record["months"][m]["rows"] for m in added)
         parts.append(f"Added {', '.join(added)} ({rows:,} rows)")
+    if replaced:
+        parts.append(f"fetched {', '.join(replaced)} again and replaced the stored rows")
     parts.extend(skipped.values())
     if failed:
         months = ", ".join(failed)
         first = next(iter(failed.values())).rstrip(".")
         parts.append(f"{months} could not be downloaded ({first}); will retry next run")
     text = "; ".join(parts) + "."
-    if failed and added:
+    if failed and (added or replaced):
         return "partial", text
     if failed:
         raise AreaprofileError(text)
-    return ("updated" if added else "nothing new"), text
+    return ("updated" if added or replaced else "nothing new"), text
 
 
 def _store_lsoas(con) -> tuple[LsoaIndex, object]:

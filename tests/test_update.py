@@ -192,7 +192,20 @@ def test_429_and_503_are_retried_with_backoff_and_a_failed_month_waits_for_next_
     assert "will retry next run" in result.message and "HTTP 500" in result.message
     assert _months(store)[-1] == "2021-08"
 
-    assert _run(store, api).record["added"] == ["2021-09"]
+    # Next run: the failed month lands; a held month asked for again replaces the stored one.
+    before_0707 = _months(store).count("2021-07")
+    again = _run(store, api, refetch="2021-07")
+    assert again.record["added"] == ["2021-09"] and again.record["replaced"] == ["2021-07"]
+    assert "fetched 2021-07 again and replaced the stored rows" in again.message
+    assert _months(store).count("2021-07") == before_0707 == 1
+    con = connect_fresh(store)
+    try:
+        label = con.execute("SELECT label FROM files WHERE month = '2021-07'").fetchall()[0][0]
+    finally:
+        con.close()
+    assert ".updates/downloads/" in label  # the store now holds the file just fetched
+    with pytest.raises(AreaprofileError, match="does not publish 2020-01"):
+        _run(store, api, refetch="2020-01")
 
 
 def test_a_failure_that_lands_nothing_is_one_sentence_and_changes_nothing(store, api, capsys, monkeypatch):
