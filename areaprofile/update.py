@@ -138,12 +138,17 @@ def _run_locked(store_path, police, http, refetch_months, build_wait_seconds, re
     published = published_months(http, police)
     record["latest_published"] = published[-1] if published else None
     record["last_updated"] = latest_month(http, police)
+    record["warnings"] = []
+    if published and record["last_updated"] and record["last_updated"] != published[-1]:
+        record["warnings"].append(
+            f"police.uk says it last updated {record['last_updated']} but lists months up to {published[-1]}; the list was used."
+        )
     since = held[0] if held else (published[0] if published else "")
     asked = sorted({m for m in published if m >= since and m not in held} | set(refetch_months))
     unlisted = [m for m in refetch_months if m not in published]
     if unlisted:
         raise AreaprofileError(f"police.uk does not publish {', '.join(unlisted)} through its API any more; fetch it again as a bulk file from data.police.uk.")
-    record.update(asked=asked, months={}, added=[], replaced=[], skipped={}, failed={}, warnings=[])
+    record.update(asked=asked, months={}, added=[], replaced=[], skipped={}, failed={})
     if not asked:
         newest = f"; its newest month is {published[-1]}" if published else ""
         message = f"Nothing new: the store already holds every month police.uk publishes{newest}."

@@ -86,7 +86,8 @@ class OnsService:
     kind: str = "geojson"  # "geojson" (boundaries) or "table" (attribute-only lookup)
 
 
-#: Every ONS layer the download uses, in the order it fetches them.
+#: Every ONS layer the download uses, in the order it fetches them. (No LSOA 2011 -> 2021 lookup:
+#: the build derives that from the two boundary sets, so a downloaded lookup went unread.)
 ONS_SERVICES: dict[str, OnsService] = {
     "la": OnsService(
         title="Local Authority Districts (May 2025) Boundaries UK BGC (V2)",
