@@ -39,7 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--source", action="append", required=True, type=Path,
                        help="folder laid out like shared/data, or a data.police.uk .zip (repeatable)")
     build.add_argument("--store", type=Path, default=None, help="store file (default: store/areaprofile.duckdb)")
-    build.add_argument("--la", default=None, help="local authority code (default E06000022, B&NES)")
+    build.add_argument("--la", default=None,
+                       help="local authority code of the partnership, from geo/<CODE>.yaml (default: the store's own, "
+                            "else the settings file marked default)")
     build.add_argument("--fresh", action="store_true", help="ignore the months already in the store")
     build.add_argument("--wait", type=float, default=0.0, help="seconds to wait for another build to finish")
     build.set_defaults(run=_build)
@@ -105,11 +107,10 @@ def _filters(parser: argparse.ArgumentParser) -> None:
 
 
 def _build(args) -> int:
-    from areaprofile.config import DEFAULT_LA_CODE
     from areaprofile.store import build
 
     store = args.store or default_store_path()
-    report = build(args.source, store, la_code=args.la or DEFAULT_LA_CODE, fresh=args.fresh, wait_seconds=args.wait)
+    report = build(args.source, store, la_code=args.la, fresh=args.fresh, wait_seconds=args.wait)
     for message in report.messages:
         print(message)
     print(f"Store ready: {report.store} ({report.rows:,} rows, {len(report.months)} months, {report.seconds:.1f} s).")

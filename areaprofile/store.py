@@ -24,9 +24,10 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from areaprofile.areas import Geography, build_geography, load_area_definitions
-from areaprofile.config import DEFAULT_LA_CODE
+from areaprofile import partnership as partnership_module
+from areaprofile.areas import Geography, build_geography
 from areaprofile.errors import AreaprofileError
+from areaprofile.partnership import Partnership
 from areaprofile.sources import ons
 from areaprofile.sources.police_uk import StreetFile, find_street_files
 from areaprofile.sources.street_stream import FileFigures, file_key
@@ -51,14 +52,16 @@ def build(
     sources: list[Path],
     store_path: Path,
     *,
-    la_code: str = DEFAULT_LA_CODE,
+    la_code: str | None = None,
     fresh: bool = False,
     wait_seconds: float = 0.0,
 ) -> BuildReport:
     """Build (or extend) the store at ``store_path`` from the given source folders/zips.
 
-    Months already in the store are kept unless a source gives the same month again, in which
-    case the newer file wins and the log says so. ``fresh`` ignores the previous store.
+    ``la_code`` names the partnership (``geo/<la_code>.yaml``); without it, an existing store
+    keeps its own and a new one gets the default. Months already in the store are kept unless
+    a source gives the same month again, in which case the newer file wins and the log says so.
+    ``fresh`` ignores the previous store.
     """
     started = time.perf_counter()
     store_path = Path(store_path)
@@ -77,11 +80,12 @@ def build(
     return report
 
 
-def _build_in(work_dir: Path, sources: list[Path], store_path: Path, la_code: str, fresh: bool, report: BuildReport) -> Path:
+def _build_in(work_dir: Path, sources: list[Path], store_path: Path, la_code: str | None, fresh: bool, report: BuildReport) -> Path:
     """Everything up to a finished new store inside ``work_dir``; the store itself is not touched."""
     previous = _previous_store(store_path) if not fresh else None
     try:
-        geography = _geography(sources, la_code, previous, report)
+        partnership = _partnership(store_path, la_code, previous)
+        geography = _geography(sources, partnership, previous, report)
         chosen = _choose_files(sources, previous, report)
         staging = Staging(work_dir, set(geography.lsoa21["code"]) | set(geography.lsoa11["code"]))
         try:
@@ -98,7 +102,7 @@ def _build_in(work_dir: Path, sources: list[Path], store_path: Path, la_code: st
             previous.close()
     with staging:
         staging.write_crimes(geography)
-        _write_tables(staging.con, files, geography, report, la_code, sources)
+        _write_tables(staging.con, files, geography, report, partnership, sources)
         return staging.finish()
 
 
@@ -158,22 +162,44 @@ def _previous_store(store_path: Path) -> duckdb.DuckDBPyConnection | None:
         raise AreaprofileError(exc.message.replace("; rebuild it.", "; build again with --fresh.")) from None
 
 
-def _geography(sources: list[Path], la_code: str, previous, report: BuildReport) -> Geography:
+def _partnership(store_path: Path, la_code: str | None, previous) -> Partnership:
+    """The partnership to build: ``la_code``'s, else the previous store's, else the default.
+
+    A store is one partnership: extending it with another LA's settings is refused."""
+    stored = None
+    if previous is not None:
+        row = previous.execute("SELECT value FROM meta WHERE key = 'la_code'").fetchall()
+        stored = row[0][0] if row else None
+    chosen = partnership_module.load(la_code or stored)
+    if stored and stored != chosen.la_code:
+        raise AreaprofileError(
+            f"{store_path} holds {stored}, not {chosen.la_code}; give another --store, or --fresh to replace it."
+        )
+    return chosen
+
+
+def _reference_files(source: Path, partnership: Partnership) -> ons.ReferenceFiles:
+    required = partnership_module.REQUIRED_FILES + (
+        ("parishes",) if any(s.kind == "parish" for s in partnership.schemes) else ()
+    )
+    return ons.find_reference_files(source, partnership.files, required)
+
+
+def _geography(sources: list[Path], partnership: Partnership, previous, report: BuildReport) -> Geography:
     """Reference data from the first source that has it all, else from the previous store."""
-    definitions = load_area_definitions()
     for source in sources:
         if source.is_dir():
-            files = ons.find_reference_files(source)
+            files = _reference_files(source, partnership)
             if files.has_all_required():
-                report.say(f"Boundaries and population read from {source}.")
-                geography = build_geography(files, la_code, definitions)
+                report.say(f"Boundaries and population for {partnership.la_name} read from {source}.")
+                geography = build_geography(files, partnership)
                 geography.reference_paths = {k: str(v) for k, v in files.paths.items() if v}
                 return geography
     if previous is not None:
         report.say("Boundaries and population kept from the previous store (none in the sources).")
         return geography_from_store(previous)
     folder = sources[0] if sources else Path(".")
-    missing = ", ".join(ons.find_reference_files(folder).missing()) if folder.is_dir() else "all reference files"
+    missing = ", ".join(_reference_files(folder, partnership).missing()) if folder.is_dir() else "all reference files"
     raise AreaprofileError(
         f"{folder}: no boundaries or population found ({missing}); give a folder laid out like shared/data, "
         "or run `areaprofile download` first."
@@ -271,7 +297,7 @@ def _swap_in(new_store: Path, store_path: Path) -> None:
         os.close(directory)
 
 
-def _write_tables(con, files, geography: Geography, report, la_code, sources) -> None:
+def _write_tables(con, files, geography: Geography, report, partnership: Partnership, sources) -> None:
     """Every table but ``crimes`` (already written), the meta facts and the build log."""
     con.register("files_df", files)
     con.execute("CREATE TABLE files AS SELECT * FROM files_df")
@@ -279,10 +305,12 @@ def _write_tables(con, files, geography: Geography, report, la_code, sources) ->
     lsoa = geography.lsoa21
     _write_geo(con, "lsoa", lsoa, ["code", "name", "parish", "area", "ward_code", "ward", "population", "area_km2"])
     _write_geo(con, "wards", geography.wards, ["code", "name", "population", "area_km2", "main_area"])
-    _write_geo(
-        con, "areas", geography.areas,
-        ["name", "forum", "population", "population_2015", "area_km2", "lsoa_count", "confidence", "evidence", "parishes"],
-    )
+    area_columns = ["name", "body", "population", "population_2015", "area_km2", "lsoa_count", "confidence", "evidence", "members"]
+    _write_geo(con, "areas", geography.areas, area_columns)
+    _write_geo(con, "scheme_areas", geography.scheme_areas.assign(key=geography.scheme_areas["scheme"] + "/" + geography.scheme_areas["name"]),
+               ["key", "scheme", *area_columns])
+    con.register("scheme_lsoa_df", geography.scheme_lsoa)
+    con.execute("CREATE TABLE scheme_lsoa AS SELECT * FROM scheme_lsoa_df")
     _write_geo(con, "parishes", geography.parishes, ["code", "name", "area"])
     con.register("lsoa11_df", geography.lsoa11)
     con.execute("CREATE TABLE lsoa11 AS SELECT * FROM lsoa11_df")
@@ -307,7 +335,9 @@ def _write_tables(con, files, geography: Geography, report, la_code, sources) ->
     meta = {
         "store_id": uuid.uuid4().hex,
         "built_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "la_code": la_code,
+        "la_code": partnership.la_code,
+        "la_name": partnership.la_name,
+        partnership_module.META_KEY: partnership.to_json(),
         "sources": "; ".join(str(s) for s in sources),
         "first_month": months[0],
         "last_month": months[-1],
@@ -344,14 +374,15 @@ def geography_from_store(con) -> Geography:
         df = df.drop(columns=["geojson"])
         return gpd.GeoDataFrame(df, geometry=geometry, crs=ons.BNG)
 
-    areas = frame("areas")
     geography = Geography(
         lsoa21=frame("lsoa"),
         lsoa11=con.execute("SELECT * FROM lsoa11").df(),
         lsoa11_to_21=con.execute("SELECT * FROM lsoa11_to_21").df(),
         wards=frame("wards"),
-        areas=areas,
+        areas=frame("areas"),
         parishes=frame("parishes"),
+        scheme_lsoa=con.execute("SELECT * FROM scheme_lsoa").df(),
+        scheme_areas=frame("scheme_areas").drop(columns="key"),
     )
     geography.reference_paths = {
         key.removeprefix("file:"): value
