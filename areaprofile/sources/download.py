@@ -39,7 +39,7 @@ import shapely
 from shapely.geometry import box, shape
 from shapely.ops import unary_union
 
-from areaprofile.config import CRIME_TYPE_BY_SLUG, DEFAULT_LA_CODE, DEFAULT_LA_NAME
+from areaprofile.config import CRIME_TYPE_BY_SLUG
 from areaprofile.errors import AreaprofileError
 from areaprofile.sources.police_uk import STREET_COLUMNS
 
@@ -64,8 +64,6 @@ POLICE_API = "https://data.police.uk/api"
 #: ONS Open Geography Portal ArcGIS REST services base. Override with AREAPROFILE_ONS_API.
 ONS_API = "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services"
 
-FORCE_ID = "avon-and-somerset"
-FORCE_NAME = "Avon and Somerset Constabulary"
 
 
 
@@ -88,7 +86,7 @@ ONS_SERVICES: dict[str, OnsService] = {
         title="Local Authority Districts (May 2025) Boundaries UK BGC (V2)",
         service="LAD_MAY_2025_UK_BGC_V2/FeatureServer/0",
         where="LAD25CD = '{la_code}'",
-        out="boundaries/la/banes_os_boundary.geojson",
+        out="{la_file}",  # where the partnership's settings (files: la) look for it
         code_field="LAD25CD",
         name_field="LAD25NM",
     ),
@@ -131,7 +129,7 @@ ONS_SERVICES: dict[str, OnsService] = {
         title="Parishes and Non Civil Parished Areas (December 2023) Boundaries EW BGC",
         service="Parishes_and_Non_Civil_Parished_Areas_December_2023_Boundaries_EW_BGC/FeatureServer/0",
         where="1=1",
-        out="boundaries/parishes/banes_os_parishes_2016.geojson",
+        out="{parish_file}",  # where the partnership's settings (files: parishes) look for it
         code_field="PARNCP23CD",
         name_field="PARNCP23NM",
     ),
@@ -590,7 +588,7 @@ class _LsoaIndex:
         return found
 
 
-def _street_rows(crimes: list[dict], month: str, lsoas: _LsoaIndex) -> tuple[list[list[str]], dict[str, int]]:
+def _street_rows(crimes: list[dict], month: str, lsoas: _LsoaIndex, force_name: str) -> tuple[list[list[str]], dict[str, int]]:
     """API crimes -> published street-file rows for the LA; counts of what was left out."""
     counts = {"btp_excluded": 0, "outside_la": 0}
     kept = []
@@ -623,8 +621,8 @@ def _street_rows(crimes: list[dict], month: str, lsoas: _LsoaIndex) -> tuple[lis
             [
                 str(crime.get("persistent_id") or ""),
                 crime_month,
-                FORCE_NAME,
-                FORCE_NAME,
+                force_name,
+                force_name,
                 str(location["longitude"]),
                 str(location["latitude"]),
                 str((location.get("street") or {}).get("name") or ""),
@@ -658,8 +656,9 @@ def download(
     police_api: str | None = None,
     ons_api: str | None = None,
     progress: Progress = print,
-    la_code: str = DEFAULT_LA_CODE,
-    la_name: str = DEFAULT_LA_NAME,
+    partnership=None,
+    la_code: str | None = None,
+    la_name: str | None = None,
     timeout: float = 60.0,
     attempts: int = 5,
     backoff: float = 2.0,
@@ -675,7 +674,17 @@ def download(
 
     The summary: ``{"dest", "months": {month: {...}}, "files": {key: {...}}, "manual": [...],
     "requests"}``.
+
+    ``partnership`` (default: the default one) names the LA, the force and where the files go;
+    ``la_code`` / ``la_name`` override its LA.
     """
+    from areaprofile import partnership as partnership_module
+
+    settings = partnership or partnership_module.default()
+    la_code, la_name = la_code or settings.la_code, la_name or settings.la_name
+    force = settings.force
+    out_names = {"la_code": la_code, "la_file": _settings_file(settings, "la", "boundaries/la/{la_code}_boundary.geojson"),
+                 "parish_file": _settings_file(settings, "parishes", "boundaries/parishes/{la_code}_parishes.geojson")}
     wanted = parse_month_range(months)
     dest = Path(dest)
     police = _base(police_api, "AREAPROFILE_POLICE_API", POLICE_API)
@@ -691,7 +700,7 @@ def download(
 
     def save_geojson(key: str, features: list[dict]) -> None:
         layer = ONS_SERVICES[key]
-        path = dest / layer.out.format(la_code=la_code)
+        path = dest / layer.out.format(**out_names).format(**out_names)
         _write_atomic(path, _feature_collection(path.stem, features))
         files[key] = {"path": str(path), "features": len(features), "title": layer.title, "service": f"{ons}/{layer.service}"}
         progress(f"  wrote {path.relative_to(dest)} ({len(features)} features)")
@@ -716,7 +725,8 @@ def download(
         "inSR": "4326",
         "spatialRel": "esriSpatialRelIntersects",
     }
-    parish_candidates = _ons_query(http, ons, "parishes", "1=1", label="parish boundaries", extra=envelope)
+    needs_parishes = any(scheme.kind == "parish" for scheme in settings.schemes)
+    parish_candidates = _ons_query(http, ons, "parishes", "1=1", label="parish boundaries", extra=envelope) if needs_parishes else []
     parish_layer = ONS_SERVICES["parishes"]
     inside = outline.buffer(1e-4)
     parishes = []
@@ -727,9 +737,10 @@ def download(
         props["code"] = props.get(parish_layer.code_field)
         props["name"] = props.get(parish_layer.name_field)
         parishes.append({**feature, "properties": props})
-    if not parishes:
+    if needs_parishes and not parishes:
         raise AreaprofileError(f"parish boundaries: none of the ONS parishes lie inside {la_name}; check ONS_SERVICES in areaprofile/sources/download.py.")
-    save_geojson("parishes", parishes)
+    if needs_parishes:
+        save_geojson("parishes", parishes)
 
     lookup = _ons_query(http, ons, "lsoa_lookup", _where("lsoa_lookup", la_code, la_name), label="the LSOA 2011 to 2021 lookup")
     lookup_rows = [[str(r.get(c) or (r.get("F_LSOA11CD") if c == "LSOA11CD" else "") or "") for c in LOOKUP_COLUMNS] for r in lookup]
@@ -747,8 +758,8 @@ def download(
     progress(f"Fetching street-level crime for {len(wanted)} month(s) from {police} ...")
     for month in wanted:
         crimes, queries = fetch_street_crimes(area, month, police_api=police, progress=progress, _http=http)
-        rows, counts = _street_rows(crimes, month, lsoas)
-        path = dest / "police_uk" / FORCE_ID / month / f"{month}-{FORCE_ID}-street.csv"
+        rows, counts = _street_rows(crimes, month, lsoas, force.name)
+        path = dest / "police_uk" / force.id / month / f"{month}-{force.id}-street.csv"
         _write_atomic(path, _csv_bytes(STREET_COLUMNS, rows))
         month_summary[month] = {"path": str(path), "rows": len(rows), "queries": queries, **counts}
         progress(f"  wrote {path.relative_to(dest)} ({len(rows):,} rows, {queries} queries)")
@@ -763,12 +774,18 @@ def download(
         "ons_api": ons,
     }
     notes = dest / "DOWNLOADED.md"
-    _write_atomic(notes, _downloaded_md(summary, started, la_code, la_name).encode("utf-8"))
+    _write_atomic(notes, _downloaded_md(summary, started, la_code, la_name, force.name).encode("utf-8"))
     progress(f"Wrote {notes}. Still to fetch by hand: Census 2021 population (see DOWNLOADED.md).")
     return summary
 
 
-def _downloaded_md(summary: dict, started: datetime, la_code: str, la_name: str) -> str:
+def _settings_file(settings, key: str, fallback: str) -> str:
+    """The first plain path (no wildcard) the settings give for a reference file, else ``fallback``."""
+    plain = [p for p in settings.files.get(key, ()) if not any(ch in p for ch in "*?[")]
+    return plain[0] if plain else fallback
+
+
+def _downloaded_md(summary: dict, started: datetime, la_code: str, la_name: str, force_name: str) -> str:
     dest = Path(summary["dest"])
     stamp = started.strftime("%Y-%m-%d %H:%M UTC")
     year = started.year
@@ -780,7 +797,7 @@ def _downloaded_md(summary: dict, started: datetime, la_code: str, la_name: str)
         "",
         "## Police street-level crime — data.police.uk API",
         "",
-        f"* Publisher: data.police.uk (Home Office); force: {FORCE_NAME}.",
+        f"* Publisher: data.police.uk (Home Office); force: {force_name}.",
         f"* API: `{summary['police_api']}/crimes-street/all-crime` (`poly` = the {la_name} outline, simplified",
         "  and widened a little; `date` = month), months checked against",
         f"  `{summary['police_api']}/crimes-street-dates`.",
@@ -800,7 +817,7 @@ def _downloaded_md(summary: dict, started: datetime, la_code: str, la_name: str)
     lines += [
         "",
         "Attribution: *Contains public sector information licensed under the Open Government Licence",
-        f"v3.0.* Source: data.police.uk / {FORCE_NAME}.",
+        f"v3.0.* Source: data.police.uk / {force_name}.",
         "",
         "## Boundaries and lookups — ONS Open Geography Portal",
         "",
