@@ -27,7 +27,8 @@ CONFIDENCE = ("stated", "inferred")
 MEMBER_CODE = {"parish": re.compile(r"^[EW]04\d{6}$"), "ward": re.compile(r"^[EW]05\d{6}$"),
                "lsoa": re.compile(r"^[EW]01\d{6}$")}
 #: Reference files a partnership names (relative glob patterns below the source folder).
-FILE_KEYS = ("lsoa11", "lsoa21", "wards", "parishes", "la", "population_2021", "population_2015", "lsoa_centres")
+FILE_KEYS = ("lsoa11", "lsoa21", "wards", "parishes", "la", "population_2021", "population_2015", "lsoa_centres",
+             "lsoa_ward_lookup")
 REQUIRED_FILES = ("lsoa11", "lsoa21", "wards", "population_2021")
 #: Environment variable naming the partnership a build uses when no --la is given.
 ENV_DEFAULT = "AREAPROFILE_LA"

@@ -122,6 +122,7 @@ class Pack:
     heading: str = ""
     kicker: str = ""
     scheme: str = ""
+    show_scheme: bool = False  # the partnership offers several schemes: say which one this is
     partnership: str = ""
     knowledge_note: str = ""  # what the partnership's plan knowledge lacks
 
@@ -421,6 +422,7 @@ def build_pack(store: Store, area: str, month: str | None = None, suppress_under
         heading=heading,
         kicker=kicker,
         scheme=scheme.name,
+        show_scheme=len(settings.schemes) > 1,
         partnership=settings.partnership_name,
         knowledge_note=settings.knowledge_note,
     )

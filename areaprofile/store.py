@@ -1,18 +1,19 @@
 """Build the embedded store (one DuckDB file) from sources, atomically.
 
 The build reads every street file and the reference files, checks them, places each row in
-its LSOA, ward and area, and writes a complete new store beside the old one. Only when all
-of that has worked is the new file swapped in with one ``os.replace``: a failed, killed or
-concurrent build leaves the previous store exactly as it was.
+its LSOA, ward and area, and writes a complete new store in a work folder beside the old one
+(the rows stay in DuckDB throughout: ``staging``). Only when all of that has worked is the new
+file swapped in with one ``os.replace``: a failed, killed or concurrent build leaves the
+previous store exactly as it was, and the next build removes what a killed one left.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -24,30 +25,13 @@ import pandas as pd
 import shapely
 
 from areaprofile import partnership as partnership_module
-from areaprofile.areas import Geography, build_geography, place_rows
+from areaprofile.areas import Geography, build_geography
 from areaprofile.errors import AreaprofileError
 from areaprofile.partnership import Partnership
 from areaprofile.sources import ons
-from areaprofile.sources.police_uk import MonthRows, StreetFile, find_street_files, read_street_file
-
-#: Published columns as they are kept in the store (snake_case of the street-file header).
-RAW_COLUMNS = {
-    "Crime ID": "crime_id",
-    "Month": "month",
-    "Reported by": "reported_by",
-    "Falls within": "falls_within",
-    "Location": "location",
-    "LSOA code": "lsoa_code",
-    "LSOA name": "lsoa_name",
-    "Crime type": "crime_type",
-    "Last outcome category": "last_outcome",
-    "Context": "context",
-}
-CRIME_COLUMNS = [
-    "crime_id", "month", "reported_by", "falls_within", "lon", "lat", "location", "lsoa_code", "lsoa_name",
-    "crime_type", "last_outcome", "context", "file_key",
-]
-PLACED_COLUMNS = ["lsoa", "lsoa11", "ward_code", "ward", "area", "easting", "northing"]
+from areaprofile.sources.police_uk import StreetFile, find_street_files
+from areaprofile.sources.street_stream import FileFigures, file_key
+from areaprofile.staging import Staging
 
 
 @dataclass
@@ -86,25 +70,40 @@ def build(
     store_path.parent.mkdir(parents=True, exist_ok=True)
     with _build_lock(store_path, wait_seconds):
         _remove_stale_temp_files(store_path, report)
-        previous = _previous_store(store_path) if not fresh else None
+        work_dir = store_path.with_name(f".{store_path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
         try:
-            partnership = _partnership(store_path, la_code, previous)
-            geography = _geography(sources, partnership, previous, report)
-            chosen = _choose_files(sources, previous, report)
-            la_codes = set(geography.lsoa21["code"]) | set(geography.lsoa11["code"])
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                read = list(pool.map(lambda f: read_street_file(f, la_codes), chosen.new_files))
-            crimes, files = _combine(read, chosen, previous, report)
+            new_store = _build_in(work_dir, sources, store_path, la_code, fresh, report)
+            _swap_in(new_store, store_path)
         finally:
-            if previous is not None:
-                previous.close()
-        placed = place_rows(crimes, geography)
-        _check_placed(placed)
-        _write_atomically(store_path, placed, files, geography, report, partnership, sources)
-    report.months = sorted(placed["month"].unique().tolist())
-    report.rows = len(placed)
+            shutil.rmtree(work_dir, ignore_errors=True)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _build_in(work_dir: Path, sources: list[Path], store_path: Path, la_code: str | None, fresh: bool, report: BuildReport) -> Path:
+    """Everything up to a finished new store inside ``work_dir``; the store itself is not touched."""
+    previous = _previous_store(store_path) if not fresh else None
+    try:
+        partnership = _partnership(store_path, la_code, previous)
+        geography = _geography(sources, partnership, previous, report)
+        chosen = _choose_files(sources, previous, report)
+        staging = Staging(work_dir, set(geography.lsoa21["code"]) | set(geography.lsoa11["code"]))
+        try:
+            figures = staging.add_files(chosen.new_files)
+            kept = sorted("/".join(k) for k in chosen.keep_stored)
+            if previous is not None:
+                staging.add_stored(previous, kept)
+            files = _files_table(figures, staging.per_file(), previous, kept)
+        except BaseException:
+            staging.close()
+            raise
+    finally:
+        if previous is not None:
+            previous.close()
+    with staging:
+        staging.write_crimes(geography)
+        _write_tables(staging.con, files, geography, report, partnership, sources)
+        return staging.finish()
 
 
 @contextmanager
@@ -254,86 +253,52 @@ def _choose_files(sources: list[Path], previous, report: BuildReport) -> _Chosen
     return _Chosen(new_files=sorted(by_key.values(), key=lambda f: f.key), keep_stored=keep_stored)
 
 
-def _combine(read: list[MonthRows], chosen: _Chosen, previous, report: BuildReport) -> tuple[pd.DataFrame, pd.DataFrame]:
-    frames = []
+def _files_table(figures: list[FileFigures], per_file: pd.DataFrame, previous, kept: list[str]) -> pd.DataFrame:
+    """One row per file in the store: what was read now, and the stored files of months kept."""
+    counts = per_file.set_index("file_key")
     file_rows = []
-    for month_rows in read:
-        f = month_rows.file
-        key = f"{f.month}/{f.force}"
-        frame = month_rows.table.select(list(RAW_COLUMNS) + ["lon", "lat"]).to_pandas()
-        frame = frame.rename(columns=RAW_COLUMNS)
-        frame["file_key"] = key
-        frames.append(frame[CRIME_COLUMNS])
-        ids = frame.loc[frame["crime_id"] != "", "crime_id"]
+    for figure in figures:
+        f = figure.file
+        key = file_key(f)
         file_rows.append(
             {
                 "file_key": key,
                 "month": f.month,
                 "force": f.force,
                 "label": f.label,
-                "sha256": month_rows.sha256,
-                "bytes": month_rows.size_bytes,
+                "sha256": figure.sha256,
+                "bytes": figure.size_bytes,
                 "modified": f.modified.replace(tzinfo=None),
-                "rows_in_file": month_rows.rows_in_file,
-                "rows_kept": len(frame),
-                "rows_without_location": month_rows.rows_without_location,
-                "rows_outside_la": month_rows.rows_outside_la,
-                "repeated_crime_ids": int(ids.duplicated().sum()),
+                "rows_in_file": figure.rows_in_file,
+                "rows_kept": int(counts["rows_kept"].get(key, 0)),
+                "rows_without_location": figure.rows_without_location,
+                "rows_outside_la": figure.rows_outside_la,
+                "repeated_crime_ids": int(counts["repeated_crime_ids"].get(key, 0)),
                 "read_at": datetime.now(timezone.utc).replace(tzinfo=None),
             }
         )
     files = pd.DataFrame(file_rows)
-    if previous is not None and chosen.keep_stored:
-        keys = ["/".join(k) for k in chosen.keep_stored]
-        placeholders = ",".join("?" * len(keys))
-        old_files = previous.execute(f"SELECT * FROM files WHERE file_key IN ({placeholders})", keys).df()
-        old_rows = previous.execute(
-            f"SELECT * RENAME (longitude AS lon, latitude AS lat) FROM crimes WHERE file_key IN ({placeholders})", keys
-        ).df()
+    if previous is not None and kept:
+        placeholders = ",".join("?" * len(kept))
+        old_files = previous.execute(f"SELECT * FROM files WHERE file_key IN ({placeholders})", kept).df()
         files = pd.concat([old_files, files], ignore_index=True) if len(files) else old_files
-        frames.insert(0, old_rows)
-    crimes = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CRIME_COLUMNS)
-    for column in CRIME_COLUMNS:
-        if column not in ("lon", "lat"):
-            crimes[column] = crimes[column].astype(object)
-    files = files.sort_values(["month", "force"]).reset_index(drop=True)
-    return crimes, files
+    return files.sort_values(["month", "force"]).reset_index(drop=True)
 
 
-def _check_placed(placed: pd.DataFrame) -> None:
-    unplaced = placed["area"].isna() | placed["lsoa"].isna()
-    if unplaced.any():
-        sample = placed.loc[unplaced, "lsoa_code"].iloc[0]
-        raise AreaprofileError(f"{unplaced.sum()} rows could not be placed in an area (e.g. LSOA {sample}); the boundaries do not match the crime files.")
-
-
-def _write_atomically(store_path, placed, files, geography: Geography, report, partnership: Partnership, sources) -> None:
-    tmp_path = store_path.with_name(f".{store_path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+def _swap_in(new_store: Path, store_path: Path) -> None:
+    """Make the finished new store durable, then put it in place with one atomic rename."""
+    with open(new_store, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(new_store, store_path)
+    directory = os.open(store_path.parent, os.O_RDONLY)
     try:
-        con = duckdb.connect(str(tmp_path))
-        try:
-            _write_tables(con, placed, files, geography, report, partnership, sources)
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-        with open(tmp_path, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp_path, store_path)
-        directory = os.open(store_path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        os.fsync(directory)
     finally:
-        for leftover in (tmp_path, Path(str(tmp_path) + ".wal")):
-            if leftover.exists():
-                leftover.unlink()
+        os.close(directory)
 
 
-def _write_tables(con, placed, files, geography: Geography, report, partnership: Partnership, sources) -> None:
-    crimes = placed[CRIME_COLUMNS + PLACED_COLUMNS].rename(columns={"lon": "longitude", "lat": "latitude"})
-    con.register("crimes_df", crimes)
-    con.execute("CREATE TABLE crimes AS SELECT * FROM crimes_df ORDER BY month, area, crime_type")
+def _write_tables(con, files, geography: Geography, report, partnership: Partnership, sources) -> None:
+    """Every table but ``crimes`` (already written), the meta facts and the build log."""
     con.register("files_df", files)
     con.execute("CREATE TABLE files AS SELECT * FROM files_df")
 
@@ -352,8 +317,11 @@ def _write_tables(con, placed, files, geography: Geography, report, partnership:
     con.register("lsoa11_to_21_df", geography.lsoa11_to_21)
     con.execute("CREATE TABLE lsoa11_to_21 AS SELECT * FROM lsoa11_to_21_df")
 
-    months = sorted(placed["month"].unique())
-    per_month = placed.groupby("month").size()
+    per_month = dict(con.execute("SELECT month, count(*) FROM crimes GROUP BY month ORDER BY month").fetchall())
+    months = list(per_month)
+    rows = sum(per_month.values())
+    fewest, most = min(per_month, key=per_month.get), max(per_month, key=per_month.get)
+    report.months, report.rows = months, rows
     gaps = _missing_months(months)
     if gaps:
         report.say(f"Months missing between the first and last: {', '.join(gaps)}; trends skip them.")
@@ -361,8 +329,8 @@ def _write_tables(con, placed, files, geography: Geography, report, partnership:
     if repeated:
         report.say(f"{repeated} rows repeat a Crime ID already seen in the same month; they are counted, as published.")
     report.say(
-        f"{len(placed):,} rows for {len(months)} months ({months[0]} to {months[-1]}); "
-        f"fewest {per_month.min():,} in {per_month.idxmin()}, most {per_month.max():,} in {per_month.idxmax()}."
+        f"{rows:,} rows for {len(months)} months ({months[0]} to {months[-1]}); "
+        f"fewest {per_month[fewest]:,} in {fewest}, most {per_month[most]:,} in {most}."
     )
     meta = {
         "store_id": uuid.uuid4().hex,
