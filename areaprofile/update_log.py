@@ -92,7 +92,6 @@ class Freshness:
     built_at: str  # when the store was last built (any route)
     last_checked: str | None  # when an update last asked police.uk (ISO)
     last_check_status: str | None
-    last_check_message: str | None
     last_added: str | None  # when an update last added months (ISO)
     last_added_months: list[str]
     latest_published: str | None  # newest month police.uk listed at the last check
@@ -200,7 +199,6 @@ def freshness(store) -> Freshness:
         built_at=meta["built_at"],
         last_checked=last["started"] if last else None,
         last_check_status=last.get("status") if last else None,
-        last_check_message=last.get("message") if last else None,
         last_added=added[-1]["finished"] if added else None,
         last_added_months=sorted(added[-1]["added"]) if added else [],
         latest_published=last_check.get("latest_published") if last_check else None,
