@@ -114,7 +114,7 @@ class Freshness:
         out = [f"The newest month held is {label(self.last_month)}; the store was built {self.built_at}."]
         if self.last_checked:
             seen = f" police.uk's newest month then was {label(self.latest_published)}." if self.latest_published else ""
-            out.append(f"Last checked for new months on {_when(self.last_checked)} ({self.last_check_status}).{seen}")
+            out.append(f"Last checked for new months on {_when(self.last_checked)} (result: {self.last_check_status}).{seen}")
         else:
             out.append("No automatic update has run yet: months were added by hand (build or upload).")
         if self.last_added:
