@@ -29,7 +29,7 @@ from common import open_or_build, store_arguments, timed  # noqa: E402
 
 from areaprofile import concern_evidence, config  # noqa: E402
 from areaprofile.register import concerns as rc  # noqa: E402
-from areaprofile.register import db, exchange  # noqa: E402
+from areaprofile.register import db, exchange, validate  # noqa: E402
 
 CONCERNS = 500
 ACTIONS_PER_CONCERN = 10
@@ -45,7 +45,7 @@ def _fill_file(path: Path, concerns: int, actions_per: int, seed: int = 7) -> Pa
         items.append({
             "title": f"Bench concern {i}: {' and '.join(types)}",
             "summary": "Raised at the forum. " * rng.randint(1, 20),
-            "areas": rng.sample(list(config.AREAS), rng.choice([1, 1, 1, 2, 5])),
+            "areas": rng.sample(list(validate.area_names()), rng.choice([1, 1, 1, 2, len(validate.area_names())])),
             "raised_on": raised,
             "raised_by_kind": rng.choice(["forum meeting", "residents", "police", "councillor"]),
             "crime_types": types,

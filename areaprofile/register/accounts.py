@@ -22,7 +22,6 @@ from argon2 import PasswordHasher
 from argon2 import profiles as argon2_profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from areaprofile import config
 from areaprofile.register import models, validate
 from areaprofile.register.clock import iso, utcnow
 from areaprofile.register.db import Register
@@ -162,7 +161,7 @@ def add_user(register: Register, name: str, password: str, role: str, areas: Ite
     role = _check_role(role)
     chosen = validate.areas(list(areas)) if list(areas or []) else []
     if role == "editor" and not chosen:
-        raise AccountError(f"An editor needs their areas (--areas), from {', '.join(config.AREAS)}.")
+        raise AccountError(f"An editor needs their areas (--areas), from {', '.join(validate.area_names())}.")
     if isinstance(by, User) and not by.is_admin:
         raise AccountError("Only an admin can add accounts.")
     creator = by.name if isinstance(by, User) else validate.account_name(by)

@@ -23,7 +23,6 @@ from typing import Iterable
 
 import sqlalchemy as sa
 
-from areaprofile import config
 from areaprofile.register import models, validate
 from areaprofile.register.accounts import User, require_can_edit
 from areaprofile.register.clock import clock_text, iso, utcnow
@@ -81,7 +80,7 @@ def _record(row, actions: list[dict]) -> dict:
         "version": row.version,
         "title": row.title,
         "summary": row.summary,
-        "areas": [a for a in config.AREAS if a in (row.areas or [])] + [a for a in (row.areas or []) if a not in config.AREAS],
+        "areas": list(row.areas or []),  # stored in the partnership's order by validate.areas
         "raised_on": _date(row.raised_on),
         "raised_note": row.raised_note,
         "raised_by_kind": row.raised_by_kind,
