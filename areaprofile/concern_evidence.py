@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import functools
 
-
 from areaprofile import knowledge as kb_module
 from areaprofile import metrics, query
-from areaprofile.concerns import types_label
+from areaprofile.concerns import served_priorities, types_label
 from areaprofile.periods import Period, label, month_list
 from areaprofile.query import Store
 from areaprofile.register import concerns as register_concerns
@@ -131,11 +130,22 @@ def _period(period: Period) -> dict:
     return {"start": period.start, "end": period.end, "label": period.label, "months": period.months}
 
 
+def linked_priorities(concern: dict, knowledge: kb_module.Knowledge | None = None) -> dict:
+    """The plan priorities a register concern serves (``serves``, each with its plan, objectives
+    and linked measures) and the plan-wide measures that track it (``tracked_by``), worked out
+    from its ``links`` the same way as for the knowledge base's concerns."""
+    kb = knowledge or kb_module.read_only_knowledge()
+    serves, tracked = served_priorities(kb, concern["links"])
+    return {"serves": serves, "tracked_by": tracked}
+
+
 def register_with_evidence(store: Store | None, register: Register, area: str | None = None,
                            status=None, include_removed: bool = False) -> list[dict]:
     """The register's listing (open first) with each concern's since-raised evidence under
     ``evidence`` (None when no store is given), for the Concerns page, the pack and the CLI."""
     listing = register_concerns.list_concerns(register, area=area, status=status, include_removed=include_removed)
+    kb = kb_module.read_only_knowledge()
+    listing = [dict(c, **linked_priorities(c, kb)) for c in listing]
     if store is None:
         return [dict(c, evidence=None) for c in listing]
     cache: dict[tuple, dict] = {}

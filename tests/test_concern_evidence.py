@@ -64,9 +64,12 @@ def test_every_case_without_a_comparison_says_why(store, register):
 def test_the_listing_with_evidence_keeps_the_register_order(store, register):
     a = _add(register, title="first")
     rc.set_status(register, "bob", a["id"], "closed", "2020-05-01")
-    b = _add(register, title="second", raised_on="2020-04-02")
+    b = _add(register, title="second", raised_on="2020-04-02", links=["asb", "jcsp-2018-21.m.total-crime"])
     listed = concern_evidence.register_with_evidence(store, register, area="Keynsham")
     ids = [r["id"] for r in listed]
     assert ids.index(b["id"]) < ids.index(a["id"])  # open before closed
     assert all(r["evidence"]["concern_id"] == r["id"] for r in listed)
+    second = next(r for r in listed if r["id"] == b["id"])
+    assert [p["id"] for p in second["serves"]] == ["jcsp-2022-25.asb"]
+    assert [m["id"] for m in second["tracked_by"]] == ["jcsp-2018-21.m.total-crime"]  # a plan-wide measure
     assert all(r["evidence"] is None for r in concern_evidence.register_with_evidence(None, register))

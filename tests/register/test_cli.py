@@ -80,7 +80,7 @@ def test_the_concerns_commands_end_to_end(tmp_path, built_store):
                                                 "2020-01-01", "--crime-type", "Drugs", "--by", "a", *reg)
     assert "There is no concern 'nope'" in refused("concerns", "history", "nope", *reg)
     # The knowledge-base form of the command is unchanged.
-    assert json.loads(ok("concerns", "--area", "Bath", "--format", "json"))[0]["id"] == "bath-drugs-market"
+    assert json.loads(ok("concerns", "--area", "Bath", "--format", "json", "--store", str(built_store)))[0]["id"] == "bath-drugs-market"
 
 
 def test_users_get_their_password_from_stdin_or_the_environment_never_argv(tmp_path):
