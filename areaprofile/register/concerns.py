@@ -149,13 +149,11 @@ def get_concern(register: Register, concern_id: str) -> dict:
         return _read_one(conn, concern_id)
 
 
-def _sort_key(record: dict):
-    raised = record["raised_on"] or ""
-    return (STATUS_ORDER.get(record["status"], 99), "" if raised else "1", _desc(raised), record["title"].casefold())
-
-
-def _desc(text: str) -> str:
-    return "".join(chr(0x10FFFF - ord(ch)) for ch in text)
+def _listing_order(records: list[dict]) -> list[dict]:
+    """By status (open first), then newest raised first (undated seeded ones last), then title."""
+    records = sorted(records, key=lambda r: r["title"].casefold())
+    records = sorted(records, key=lambda r: r["raised_on"] or "", reverse=True)
+    return sorted(records, key=lambda r: STATUS_ORDER.get(r["status"], len(STATUS_ORDER)))
 
 
 def list_concerns(register: Register, area: str | None = None, status: str | Iterable[str] | None = None,
@@ -175,7 +173,7 @@ def list_concerns(register: Register, area: str | None = None, status: str | Ite
                 and (include_removed or r.status != models.REMOVED or (wanted and models.REMOVED in wanted))]
         actions = _actions_for(conn, None if len(rows) > 500 else [r.id for r in rows])
     records = [_record(r, actions.get(r.id, [])) for r in rows]
-    return sorted(records, key=_sort_key)
+    return _listing_order(records)
 
 
 def concern_history(register: Register, concern_id: str) -> list[dict]:
