@@ -3,7 +3,8 @@
 People's data, kept apart from the police.uk store (this package never imports the store, and
 the store never imports it): :mod:`.db` opens and migrates it, :mod:`.models` holds its schema,
 :mod:`.concerns` changes and lists concerns and actions, :mod:`.accounts` signs people in,
-:mod:`.exchange` exports and imports it. See docs/register-api.md... or /work/notes/register-api.md.
+:mod:`.exchange` exports and imports it, :mod:`.validate` checks every field. Police.uk numbers
+for its concerns come from :mod:`areaprofile.concern_evidence`, outside this package.
 """
 
 from areaprofile.register.db import Register, open_register

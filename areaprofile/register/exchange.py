@@ -241,7 +241,7 @@ def _no_controls(label: str, key: str, value) -> None:
             _no_controls(label, key, item)
 
 
-def _date_or_none(label: str, key: str, value) -> dt.date | None:
+def _date_or_none(key: str, value) -> dt.date | None:
     if value in (None, ""):
         return None
     return validate.parse_date(str(value) if not isinstance(value, dt.date) else value, key.replace("_", " "))
@@ -316,7 +316,7 @@ def _plan(entry: dict, position: int, existing: dict, seen: set) -> _Planned:
         except InvalidField as exc:
             raise ImportRefused(f"{label}: {exc.message}") from None
     try:
-        status_on = _date_or_none(label, "status_date", entry.get("status_on"))
+        status_on = _date_or_none("status_date", entry.get("status_on"))
     except InvalidField as exc:
         raise ImportRefused(f"{label}: {exc.message}") from None
     removed_reason = validate.optional_text(entry.get("removed_reason"), "reason")
