@@ -83,9 +83,12 @@ class Register:
     @contextlib.contextmanager
     def read(self) -> Iterator[sa.Connection]:
         """A connection for reading (one consistent snapshot on both databases)."""
-        with self.engine.connect() as conn:
-            with conn.begin():
-                yield conn
+        try:
+            with self.engine.connect() as conn:
+                with conn.begin():
+                    yield conn
+        except sa.exc.OperationalError as exc:
+            raise _unreachable(self, exc) from None
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sa.Connection]:

@@ -104,3 +104,5 @@ def test_the_cli_reads_a_postgresql_register_from_the_environment(postgres_serve
     listing = json.loads(ok("concerns", "list", "--status", "open", env={"AREAPROFILE_REGISTER": url,
                                                                          "AREAPROFILE_STORE": "/nonexistent/x.duckdb"}))
     assert new_id in {c["id"] for c in listing}
+    down = url.rsplit("@", 1)[0] + "@127.0.0.1:1/nothing"  # no server on port 1: one sentence, no traceback
+    assert "cannot be used" in refused("concerns", "list", "--status", "open", env={"AREAPROFILE_REGISTER": down})
