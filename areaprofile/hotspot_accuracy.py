@@ -436,7 +436,7 @@ class Trust:
         ours = self.results[(self.method.name, self.method_months, 0.01)]
         text = (
             f"How this is measured: for each test month, cells are ranked using only the {self.shown_months} "
-            f"months before it ({self.shown_label}: {self.shown.description}); the top cells covering 1% (or 5%) "
+            f"months before it ({self.shown.description}); the top cells covering 1% (or 5%) "
             f"of the land are then checked against what was recorded that month. PAI compares the share of records "
             f"caught with the share of land: PAI {one.mean_pai:.0f} means those cells held {one.mean_pai:.0f} times "
             f"as many records as the same amount of land would hold if crime were spread evenly."
