@@ -36,6 +36,7 @@ import pandas as pd
 
 from areaprofile import hotspot_accuracy as ha
 from areaprofile import hotspots
+from areaprofile.errors import AreaprofileError
 from areaprofile.periods import month_list, shift
 from areaprofile.query import Store
 
@@ -95,8 +96,13 @@ def _paired(a: dict, b: dict) -> tuple[np.ndarray, np.ndarray]:
 
 @hotspots.memoised
 def choose(store: Store, crime_types, area: str | None, tune_from: str, tune_to: str) -> Candidate:
-    """The ranking for these types and area, chosen on the tuning months only (module notes, 1)."""
-    base = _pais(ha.evaluate(store, crime_types, tune_from, tune_to, BASELINE.months, 0.01, BASELINE.method, area))
+    """The ranking for these types and area, chosen on the tuning months only (module notes, 1);
+    the 12-month count when the tuning months cannot be scored (not loaded)."""
+    try:
+        base = _pais(ha.evaluate(store, crime_types, tune_from, tune_to, BASELINE.months, 0.01, BASELINE.method,
+                                 area))
+    except AreaprofileError:
+        return BASELINE
     best, best_ratio = BASELINE, 1.0
     for candidate in CANDIDATES:
         if candidate.is_baseline:

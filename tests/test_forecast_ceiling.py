@@ -95,3 +95,9 @@ def test_cli_accuracy_json_has_both_ceilings_beside_mean_pai(built_store, capsys
     assert result["hindsight_pai"] == pytest.approx(np.mean([m["hindsight_pai"] for m in result["months"]]),
                                                     abs=1e-2)
     assert all(m["hindsight_pai"] >= m["pai"] - 1e-3 for m in result["months"])
+
+
+def test_no_tuning_months_loaded_means_the_12_month_count(store):
+    # The year before 2018-12 is 2017-01..2017-12: only 2017-06 is loaded and no month before it,
+    # so the tuning months cannot be scored and nothing replaces the plain count.
+    assert fc.choose(store, ("Burglary",), None, "2017-01", "2017-12") == fc.BASELINE
