@@ -195,14 +195,14 @@ class Trends:
         """The labelled cells as a plain table (the map's table alternative)."""
         frame = self.labelled()
         n = len(self.quarters)
-        half = n // 3
+        third = n // 3
         return pd.DataFrame({
             "Label": frame["label"],
             "Busiest place in the cell": frame["place"].replace("", "—"),
             f"Hot in how many of the {n} quarters": frame["hot_quarters"],
             "Hot in the latest quarter": np.where(frame["hot_latest"], "yes", "no"),
-            f"Records, first {half} quarters": frame["first"],
-            f"Records, last {half} quarters": frame["last"],
+            f"Records, first {third} quarters": frame["first"],
+            f"Records, last {third} quarters": frame["last"],
             "Trend (Kendall's tau)": frame["tau"].round(2),
             "Trend p-value": frame["p"].map(hotspots._p_text),
             "Cell (250 m, SW corner)": frame["cell_id"],

@@ -538,6 +538,39 @@ def _js_literal(value: Any) -> str:
 # Builders
 
 
+def _base_map(bounds, tiles: str | None, height) -> folium.Map:
+    """An empty map centred on ``bounds``, with the tiles (if any) and the shared legend CSS."""
+    centre = [round((bounds[0][0] + bounds[1][0]) / 2, COORD_DECIMALS),
+              round((bounds[0][1] + bounds[1][1]) / 2, COORD_DECIMALS)]
+    m = folium.Map(location=centre, zoom_start=11, tiles=None, control_scale=True,
+                   height=height, zoom_snap=0.25)
+    if tiles is not None:
+        folium.TileLayer(tiles=TILES[tiles]["url"], attr=TILES[tiles]["attribution"],
+                         name=tiles, max_zoom=19, control=False).add_to(m)
+    css = _BASE_CSS + ("" if tiles else _NO_TILES_CSS)
+    m.get_root().header.add_child(Element(f"<style>{css}</style>"), name="areaprofile_css")
+    return m
+
+
+def _feature_layer(m: folium.Map, slim: list, name: str, fill_of: Mapping, label_field: str,
+                   tooltip_fields: Sequence[tuple[str, str]], attribution: str | None, style: Mapping) -> None:
+    """The clickable polygons: fill colour per feature id, text-only tooltips, highlight on hover."""
+    layer = folium.GeoJson(
+        {"type": "FeatureCollection", "features": slim},
+        name=name,
+        style_function=lambda f: {"fillColor": fill_of[f["id"]], **style},
+        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
+        on_each_feature=JsCode(_TOOLTIP_JS % {
+            "fields": _js_literal([[k, str(v)] for k, v in tooltip_fields]),
+            "label": _js_literal(label_field),
+        }),
+        control=False,
+    )
+    layer.add_to(m)
+    if attribution:
+        layer.options["attribution"] = html.escape(attribution)
+
+
 def choropleth_map(
     features: Mapping[str, Any],
     value_field: str,
@@ -649,35 +682,11 @@ def choropleth_map(
                 label_rows.append([pt[0], pt[1], str(props.get(map_label_field)), pt[2]])
 
     bounds = _bounds(slim) or [[51.27, -2.71], [51.44, -2.27]]  # B&NES if nothing to fit
-    centre = [round((bounds[0][0] + bounds[1][0]) / 2, COORD_DECIMALS),
-              round((bounds[0][1] + bounds[1][1]) / 2, COORD_DECIMALS)]
-    m = folium.Map(location=centre, zoom_start=11, tiles=None, control_scale=True,
-                   height=height, zoom_snap=0.25)
-    if tiles is not None:
-        folium.TileLayer(tiles=TILES[tiles]["url"], attr=TILES[tiles]["attribution"],
-                         name=tiles, max_zoom=19, control=False).add_to(m)
-    css = _BASE_CSS + ("" if tiles else _NO_TILES_CSS)
-    m.get_root().header.add_child(Element(f"<style>{css}</style>"), name="areaprofile_css")
-
+    m = _base_map(bounds, tiles, height)
     style_of = {f["id"]: f.pop("_style") for f in slim}
     opacity = fill_opacity if fill_opacity is not None else (0.7 if tiles else 0.85)
-    layer = folium.GeoJson(
-        {"type": "FeatureCollection", "features": slim},
-        name=legend_title or value_field,
-        style_function=lambda f: {
-            "fillColor": style_of[f["id"]], "color": "#3a3a3a", "weight": 0.8,
-            "fillOpacity": opacity, "opacity": 0.9,
-        },
-        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
-        on_each_feature=JsCode(_TOOLTIP_JS % {
-            "fields": _js_literal([[k, str(v)] for k, v in tooltip_fields]),
-            "label": _js_literal(label_field),
-        }),
-        control=False,
-    )
-    layer.add_to(m)
-    if attribution:
-        layer.options["attribution"] = html.escape(attribution)
+    _feature_layer(m, slim, legend_title or value_field, style_of, label_field, tooltip_fields, attribution,
+                   {"color": "#3a3a3a", "weight": 0.8, "fillOpacity": opacity, "opacity": 0.9})
 
     if label_rows:
         label_rows.sort(key=lambda r: -r[3])
@@ -742,31 +751,11 @@ def category_map(
         "geometry": {"type": f["geometry"]["type"], "coordinates": _round_coords(f["geometry"]["coordinates"])},
     } for i, f in enumerate(feats)]
     bounds = _bounds(list((fit_to or {}).get("features", []))) or _bounds(slim) or [[51.27, -2.71], [51.44, -2.27]]
-    centre = [round((bounds[0][0] + bounds[1][0]) / 2, COORD_DECIMALS),
-              round((bounds[0][1] + bounds[1][1]) / 2, COORD_DECIMALS)]
-    m = folium.Map(location=centre, zoom_start=11, tiles=None, control_scale=True, height=height, zoom_snap=0.25)
-    if tiles is not None:
-        folium.TileLayer(tiles=TILES[tiles]["url"], attr=TILES[tiles]["attribution"], name=tiles, max_zoom=19,
-                         control=False).add_to(m)
-    css = _BASE_CSS + ("" if tiles else _NO_TILES_CSS)
-    m.get_root().header.add_child(Element(f"<style>{css}</style>"), name="areaprofile_css")
+    m = _base_map(bounds, tiles, height)
     fill = {f["id"]: colours.get(f["properties"].get(category_field), NO_DATA_COLOUR) for f in slim}
     if slim:
-        layer = folium.GeoJson(
-            {"type": "FeatureCollection", "features": slim},
-            name=legend_title,
-            style_function=lambda f: {"fillColor": fill[f["id"]], "color": "#222222", "weight": 1,
-                                      "fillOpacity": 0.85, "opacity": 0.9},
-            highlight_function=lambda f: {"weight": 3, "color": "#000000"},
-            on_each_feature=JsCode(_TOOLTIP_JS % {
-                "fields": _js_literal([[k, str(v)] for k, v in tooltip_fields]),
-                "label": _js_literal(label_field),
-            }),
-            control=False,
-        )
-        layer.add_to(m)
-        if attribution:
-            layer.options["attribution"] = html.escape(attribution)
+        _feature_layer(m, slim, legend_title, fill, label_field, tooltip_fields, attribution,
+                       {"color": "#222222", "weight": 1, "fillOpacity": 0.85, "opacity": 0.9})
     counts = {name: 0 for name in colours}
     for f in slim:
         name = f["properties"].get(category_field)
