@@ -95,7 +95,7 @@ def cells_for_coverage(coverage: float, total_area: float, cell_area: float) -> 
 def rank_cells(scores) -> np.ndarray:
     """Cell positions from highest score to lowest; ties keep cell order; NaN ranks last."""
     s = np.nan_to_num(np.asarray(scores, dtype=float), nan=-np.inf)
-    return np.lexsort((np.arange(len(s)), -s))
+    return np.argsort(-s, kind="stable")  # stable: equal scores keep cell order
 
 
 def n_max(test_counts, k: int) -> float:
@@ -356,6 +356,12 @@ def _evaluate(store: Store, crime_types, test_from: str, test_to: str, train_mon
     return Evaluation(method_name, area, crime_types, coverage, train_months, test_from, test_to, results, notes)
 
 
+@hotspots.memoised
+def _loaded_months(store: Store) -> tuple[str, ...]:
+    """The loaded months, asked once per store version (the choice of a ranking runs ~20 evaluations)."""
+    return tuple(query.months(store))
+
+
 def evaluate(store: Store, crime_types=None, test_from: str | None = None, test_to: str | None = None,
              train_months: int = TRAIN_MONTHS, coverage: float = 0.01, method_name: str = DEFAULT_METHOD,
              area: str | None = None) -> Evaluation:
@@ -367,7 +373,7 @@ def evaluate(store: Store, crime_types=None, test_from: str | None = None, test_
     if not isinstance(train_months, int) or train_months < 1 or train_months > 60:
         raise AreaprofileError(f"Training months must be a whole number from 1 to 60, not {train_months}.")
     cells_for_coverage(coverage, 1.0, 1e-9)  # validates the coverage
-    loaded = query.months(store)
+    loaded = _loaded_months(store)
     if not loaded:
         raise AreaprofileError("The store holds no months.")
     test_to = test_to or loaded[-1]
