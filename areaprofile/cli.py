@@ -85,7 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     accuracy.add_argument("--test-to", default=None, help="last test month, YYYY-MM (default: the latest loaded)")
     accuracy.add_argument("--train-months", type=int, default=12, help="calendar months before each test month to train on")
     accuracy.add_argument("--coverage", type=float, default=0.01, help="share of the land to choose, e.g. 0.01 or 0.05")
-    accuracy.add_argument("--method", default=None, help="naive, recent, kde, gi-star, recent-smoothed, smoothed-0.1, smoothed-0.3 or smoothed-1 "
+    accuracy.add_argument("--method", default=None,
+                          help="naive, recent, kde, gi-star, recent-smoothed, smoothed-0.1, smoothed-0.3 or smoothed-1 "
                                "(default: recent-smoothed)")
     accuracy.add_argument("--area", default=None, help="one forum area (default: all B&NES)")
     accuracy.add_argument("--format", choices=("json",), default="json")

@@ -422,7 +422,7 @@ class Trust:
 
     @property
     def shown_label(self) -> str:
-        """The shown ranking in words, with its window: 'Last 24 months' counts, lightly smoothed'."""
+        """The shown ranking in words, with its window ('Counts plus a tenth of their smoothed value, last 24 months')."""
         return method_label(self.shown.name, self.shown_months)
 
     def sentence(self) -> str:

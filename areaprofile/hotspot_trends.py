@@ -48,6 +48,8 @@ NEW_QUARTERS = 4
 
 INTENSIFYING, PERSISTENT, DIMINISHING, NEW, SPORADIC, HISTORICAL, NOT_HOT = (
     "intensifying", "persistent", "diminishing", "new", "sporadic", "historical", "not a hotspot")
+#: Hot in most quarters including the latest, whatever the trend: what the pack calls persistent.
+LONG_STANDING = (INTENSIFYING, PERSISTENT, DIMINISHING)
 #: Labels in the order the page lists them (most pressing first).
 LABELS = (INTENSIFYING, PERSISTENT, NEW, DIMINISHING, SPORADIC, HISTORICAL, NOT_HOT)
 
@@ -208,10 +210,12 @@ class Trends:
             "Cell (250 m, SW corner)": frame["cell_id"],
         })
 
-    def places(self, label: str, limit: int = 3) -> list[str]:
-        """Distinct busiest places of the cells with ``label``, busiest cell first."""
+    def places(self, labels, limit: int = 3) -> list[str]:
+        """Distinct busiest places of the cells with one of ``labels`` (a label or a tuple of them),
+        in :data:`LABELS` order, busiest cell first."""
+        labels = (labels,) if isinstance(labels, str) else tuple(labels)
         frame = self.labelled()
-        names = [p for p in frame.loc[frame["label"] == label, "place"] if p]
+        names = [p for p in frame.loc[frame["label"].isin(labels), "place"] if p]
         return list(dict.fromkeys(names))[:limit]
 
 

@@ -406,24 +406,28 @@ def build_pack(store: Store, area: str, month: str | None = None, suppress_under
 
 def hotspots_line(trends: hotspot_trends.Trends, limit: int = 3) -> str:
     """One line: the area's persistent and new hotspots over three years, named by their busiest
-    'on or near' place (crime and ASB together)."""
+    'on or near' place (crime and ASB together). Persistent counts every cell hot in most quarters
+    including the latest, and says how many of them are intensifying."""
     if not trends.available:
         return f"Hotspots over time: not enough months loaded ({trends.span_label})."
+    counts = trends.counts()
 
-    def names(label: str) -> str:
-        cells = trends.counts()[label]
+    def names(labels: tuple[str, ...], extra: str = "") -> str:
+        cells = sum(counts[label] for label in labels)
         if not cells:
             return "none"
-        found = [_place(p) for p in trends.places(label, limit)]
-        squares = f"{cells} square{'s' if cells != 1 else ''}"
+        found = [_place(p) for p in trends.places(labels, limit)]
+        squares = f"{cells} square{'s' if cells != 1 else ''}{extra}"
         if not found:
             return squares
         if cells > len(found):
             return f"{squares}, near {', '.join(found)} and elsewhere"
         return f"{squares}, near " + ", ".join(found[:-1]) + (" and " if len(found) > 1 else "") + found[-1]
 
+    rising = counts[hotspot_trends.INTENSIFYING]
     return (f"Hotspots over three years ({trends.span_label}, crime and ASB, 250 m squares): persistent: "
-            f"{names(hotspot_trends.PERSISTENT)}; new: {names(hotspot_trends.NEW)}.")
+            f"{names(hotspot_trends.LONG_STANDING, f' ({rising} intensifying)' if rising else '')}; "
+            f"new: {names((hotspot_trends.NEW,))}.")
 
 
 # ---- the three-sentence summary -----------------------------------------------------------------

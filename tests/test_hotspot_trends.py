@@ -176,11 +176,16 @@ def test_too_few_quarters_gives_no_labels(store):
 def test_pack_line_names_persistent_places(store):
     trends = ht.trends(store, Selection("Bath", Period("2021-09", "2021-09")))
     line = report.hotspots_line(trends)
-    persistent = trends.counts()[ht.PERSISTENT]
+    counts = trends.counts()
+    # Persistent in the pack: every cell hot in most quarters including the latest, whatever its trend.
+    persistent = sum(counts[label] for label in ht.LONG_STANDING)
+    assert persistent > counts[ht.PERSISTENT] > 0
     assert line.startswith("Hotspots over three years (Oct 2018 to Sep 2021, crime and ASB, 250 m squares): ")
-    assert f"persistent: {persistent} squares, near " in line
-    first = trends.places(ht.PERSISTENT)[0]
-    assert first.lower().startswith("on or near ") and first[len("On or near "):] in line
+    assert f"persistent: {persistent} squares" in line
+    assert counts[ht.NEW] == 0 and line.endswith("; new: none.")  # no square of Bath became hot in the last year only
+    places = trends.places(ht.LONG_STANDING)
+    assert len(places) == 3 and all(p.lower().startswith("on or near ") for p in places)
+    assert f"near {', '.join(p[len('On or near '):] for p in places)} and elsewhere;" in line
 
 
 def test_cli_classify_adds_label_and_trend(built_store, store, bath, capsys):
