@@ -404,7 +404,7 @@ def build_pack(store: Store, area: str, month: str | None = None, suppress_under
     return pack
 
 
-def hotspots_line(trends: hotspot_trends.Trends, limit: int = 3) -> str:
+def hotspots_line(trends: hotspot_trends.Trends, limit: int = 2) -> str:
     """One line: the area's persistent and new hotspots over three years, named by their busiest
     'on or near' place (crime and ASB together). Persistent counts every cell hot in most quarters
     including the latest, and says how many of them are intensifying."""
@@ -417,7 +417,7 @@ def hotspots_line(trends: hotspot_trends.Trends, limit: int = 3) -> str:
         if not cells:
             return "none"
         found = [_place(p) for p in trends.places(labels, limit)]
-        squares = f"{cells} square{'s' if cells != 1 else ''}{extra}"
+        squares = f"{cells}{extra}"
         if not found:
             return squares
         if cells > len(found):
@@ -425,9 +425,9 @@ def hotspots_line(trends: hotspot_trends.Trends, limit: int = 3) -> str:
         return f"{squares}, near " + ", ".join(found[:-1]) + (" and " if len(found) > 1 else "") + found[-1]
 
     rising = counts[hotspot_trends.INTENSIFYING]
-    return (f"Hotspots over three years ({trends.span_label}, crime and ASB, 250 m squares): persistent: "
+    return (f"Hotspot squares (250 m), {trends.span_label}, crime and ASB: persistent "
             f"{names(hotspot_trends.LONG_STANDING, f' ({rising} intensifying)' if rising else '')}; "
-            f"new: {names((hotspot_trends.NEW,))}.")
+            f"new {names((hotspot_trends.NEW,))}.")
 
 
 # ---- the three-sentence summary -----------------------------------------------------------------
