@@ -19,7 +19,7 @@ worse? In the spirit of "emerging hot spot analysis" (ArcGIS), on the 250 m grid
   hot at some time is *sporadic*; the rest are *not a hotspot*.
 
 ArcGIS asks for 90% of the time steps; here 75% (9 of 12 quarters), because a quarter's FDR cut
-over a few hundred records is noisy: Bath's busiest squares miss one or two quarters in three
+over a few hundred records is noisy: a city centre's busiest squares miss one or two quarters in three
 years, and at 90% they would read 'sporadic'. ArcGIS also tests the trend of the Gi* z-scores and
 has cold-spot patterns; police.uk counts (monthly, snapped, many empty cells) make cold spots
 meaningless here, so they are left out.

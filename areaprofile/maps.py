@@ -538,6 +538,10 @@ def _js_literal(value: Any) -> str:
 # Builders
 
 
+#: What a map shows when it has nothing to fit: England and Wales.
+NOWHERE = [[49.9, -6.4], [55.8, 1.8]]
+
+
 def _base_map(bounds, tiles: str | None, height) -> folium.Map:
     """An empty map centred on ``bounds``, with the tiles (if any) and the shared legend CSS."""
     centre = [round((bounds[0][0] + bounds[1][0]) / 2, COORD_DECIMALS),
@@ -681,7 +685,7 @@ def choropleth_map(
             if pt:
                 label_rows.append([pt[0], pt[1], str(props.get(map_label_field)), pt[2]])
 
-    bounds = _bounds(slim) or [[51.27, -2.71], [51.44, -2.27]]  # B&NES if nothing to fit
+    bounds = _bounds(slim) or NOWHERE
     m = _base_map(bounds, tiles, height)
     style_of = {f["id"]: f.pop("_style") for f in slim}
     opacity = fill_opacity if fill_opacity is not None else (0.7 if tiles else 0.85)
@@ -750,7 +754,7 @@ def category_map(
         "properties": {k: (f.get("properties") or {}).get(k) for k in keep},
         "geometry": {"type": f["geometry"]["type"], "coordinates": _round_coords(f["geometry"]["coordinates"])},
     } for i, f in enumerate(feats)]
-    bounds = _bounds(list((fit_to or {}).get("features", []))) or _bounds(slim) or [[51.27, -2.71], [51.44, -2.27]]
+    bounds = _bounds(list((fit_to or {}).get("features", []))) or _bounds(slim) or NOWHERE
     m = _base_map(bounds, tiles, height)
     fill = {f["id"]: colours.get(f["properties"].get(category_field), NO_DATA_COLOUR) for f in slim}
     if slim:

@@ -27,7 +27,7 @@ from common import open_or_build, store_arguments, timed  # noqa: E402
 
 from areaprofile import forecast_ceiling as fc  # noqa: E402
 from areaprofile import hotspot_accuracy as ha  # noqa: E402
-from areaprofile import hotspot_trends, hotspots, query  # noqa: E402
+from areaprofile import hotspot_trends, hotspots, profile, query  # noqa: E402
 from areaprofile.periods import Period  # noqa: E402
 from areaprofile.profile import Selection  # noqa: E402
 
@@ -56,7 +56,7 @@ def ceilings(store, types: dict) -> list[str]:
     """One table per type, and a verdict line: is the shown ranking at least naive-12 (and >= 1.10x for burglary)?"""
     out = []
     for type_name, type_key in types.items():
-        report = fc.report(store, type_key, None, TEST_TO, hotspots.ALL_BANES, type_name)
+        report = fc.report(store, type_key, None, TEST_TO, profile.whole_label(store), type_name)
         out.append(f"{type_name}: chosen on {report.tune_from}..{report.tune_to}, tested once on "
                    f"{report.test_from}..{report.test_to} ({report.test_months} months)")
         frame = report.table()
