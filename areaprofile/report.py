@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from areaprofile import knowledge, metrics, partnership, profile, query
+from areaprofile import hotspot_trends, knowledge, metrics, partnership, profile, query
 from areaprofile.config import ASB, CRIME_TYPES
 from areaprofile.errors import AreaprofileError
 from areaprofile.periods import Period, shift
@@ -118,6 +118,8 @@ class Pack:
     caveats: tuple[str, ...] = ()
     attribution: str = ""
     summary: list[str] = field(default_factory=list)
+    #: One line naming the area's persistent and new hotspots (:func:`hotspots_line`).
+    hotspots_line: str = ""
     #: Words from the partnership's settings: the heading, the line above it, the area scheme.
     heading: str = ""
     kicker: str = ""
@@ -427,7 +429,34 @@ def build_pack(store: Store, area: str, month: str | None = None, suppress_under
         knowledge_note=settings.knowledge_note,
     )
     pack.summary = summary_sentences(pack)
+    pack.hotspots_line = hotspots_line(hotspot_trends.trends(store, month_selection))
     return pack
+
+
+def hotspots_line(trends: hotspot_trends.Trends, limit: int = 2) -> str:
+    """One line: the area's persistent and new hotspots over three years, named by their busiest
+    'on or near' place (crime and ASB together). Persistent counts every cell hot in most quarters
+    including the latest, and says how many of them are intensifying."""
+    if not trends.available:
+        return f"Hotspots over time: not enough months loaded ({trends.span_label})."
+    counts = trends.counts()
+
+    def names(labels: tuple[str, ...], extra: str = "") -> str:
+        cells = sum(counts[label] for label in labels)
+        if not cells:
+            return "none"
+        found = [_place(p) for p in trends.places(labels, limit)]
+        squares = f"{cells}{extra}"
+        if not found:
+            return squares
+        if cells > len(found):
+            return f"{squares}, near {', '.join(found)} and elsewhere"
+        return f"{squares}, near " + ", ".join(found[:-1]) + (" and " if len(found) > 1 else "") + found[-1]
+
+    rising = counts[hotspot_trends.INTENSIFYING]
+    return (f"Hotspot squares (250 m), {trends.span_label}, crime and ASB: persistent "
+            f"{names(hotspot_trends.LONG_STANDING, f' ({rising} intensifying)' if rising else '')}; "
+            f"new {names((hotspot_trends.NEW,))}.")
 
 
 # ---- the three-sentence summary -----------------------------------------------------------------
@@ -526,6 +555,7 @@ def numbers_table(pack: Pack) -> pd.DataFrame:
     for concern in pack.concerns:
         rows.append(("concerns", f"{concern.title}: records", pack.month, pack.count_value(concern.month_count)))
         measured_rows("concerns", concern.quarter)
+    rows.append(("hotspots over time", "Persistent and new hotspots", pack.month, pack.hotspots_line))
     for point in pack.snap_points.itertuples(index=False):
         rows.append(("map", f"{point.label} ({point.lat:.5f}, {point.lon:.5f})", pack.month, pack.count_value(int(point.count))))
     return pd.DataFrame(rows, columns=list(CSV_COLUMNS))
