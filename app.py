@@ -18,5 +18,6 @@ pages = [
     st.Page("views/add_data.py", title="Add data", icon=":material/upload_file:", url_path="add-data"),
 ]
 navigation = st.navigation(pages)
+ui.page_style()
 st.session_state["selection"] = ui.sidebar()
 navigation.run()
