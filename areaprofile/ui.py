@@ -52,6 +52,22 @@ def page_style() -> None:
     st.html(FOCUS_CSS)
 
 
+def page_links(sections: dict[str, list]) -> None:
+    """The page list at the top of the sidebar: each section's name, then its pages as links.
+
+    Drawn here rather than by ``st.navigation``'s own menu because Streamlit 1.67 puts a
+    sectioned menu's <li> items inside <div>s inside its <ul>, which screen readers and axe-core
+    reject (WCAG 1.3.1); plain links under a bold label carry the same structure correctly.
+    """
+    with st.sidebar:
+        for section, section_pages in sections.items():
+            with st.container(gap="xsmall"):  # 28 px between links: WCAG 2.5.8 target spacing
+                st.markdown(f"**{section}**")
+                for page in section_pages:
+                    st.page_link(page, width="stretch")
+        st.divider()
+
+
 # ---- the store ------------------------------------------------------------------------------
 
 
@@ -82,6 +98,14 @@ def store() -> query.Store:
     except AreaprofileError as exc:
         st.error(exc.message)
         st.stop()
+
+
+def progress(sentence: str):
+    """Say in words what a slow step is doing while it runs (a spinner with ``sentence`` and the
+    seconds so far). Only steps that take over half a second show it, so cached answers do not
+    flicker. Needed because ``client.toolbarMode = "minimal"`` also hides Streamlit's own
+    running indicator."""
+    return st.spinner(sentence, show_time=True)
 
 
 @contextmanager

@@ -19,17 +19,19 @@ st.caption(ui.selection_caption(selection))
 st.write(hotspots.HOTSPOT_EXPLAINED)
 st.info(hotspots.SNAP_EXPLAINED, icon=":material/pin_drop:")
 
-with ui.friendly_errors():
-    summary = hotspots.hot_summary(store, selection)
-    hot_table = hotspots.hot_table(store, selection)
-try:
-    trust = hotspot_accuracy.trust(store, selection)
-    trust_problem = None
-except AreaprofileError as exc:
-    trust, trust_problem = None, exc.message
-with ui.friendly_errors():
-    forecast = tuple(hotspot_accuracy.forecast_cells(store, selection, 0.01, trust.shown.name)) if trust else ()
-    layers = hotspots.map_layers(store, selection, forecast)
+with ui.progress("Finding hotspots: counting records in 250 m squares, testing each square against its "
+                 "neighbours, and checking on past months how well the map predicts the next one."):
+    with ui.friendly_errors():
+        summary = hotspots.hot_summary(store, selection)
+        hot_table = hotspots.hot_table(store, selection)
+    try:
+        trust = hotspot_accuracy.trust(store, selection)
+        trust_problem = None
+    except AreaprofileError as exc:
+        trust, trust_problem = None, exc.message
+    with ui.friendly_errors():
+        forecast = tuple(hotspot_accuracy.forecast_cells(store, selection, 0.01, trust.shown.name)) if trust else ()
+        layers = hotspots.map_layers(store, selection, forecast)
 
 # ---- the map -----------------------------------------------------------------------------------
 st.header("Where records cluster")
@@ -86,7 +88,7 @@ st.caption(f"Each place is a police.uk snap point. 'Previous period' is {selecti
 
 # ---- emerging hotspots -----------------------------------------------------------------------------
 st.header("Emerging hotspots")
-with ui.friendly_errors():
+with ui.friendly_errors(), ui.progress("Comparing each square with the months just before it..."):
     emerging = hotspots.emerging_hotspots(store, selection)
 ui.active_title(emerging.sentence())
 if emerging.available and not emerging.emerging.empty:

@@ -9,6 +9,7 @@ injected once into each frame of the page after the page has settled, then run o
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -221,3 +222,15 @@ def test_keyboard_alone_reaches_area_map_table_and_pack(server, app_page):
     assert Path(info.value.path()).read_bytes()[:5] == b"%PDF-"
     app.screenshot("a11y-keyboard-forum-update")
     app.assert_only_local()
+
+
+def test_a_slow_step_says_what_it_is_doing(server, app_page):
+    """The toolbar is minimal (no running indicator), so the forum pack, built on a first visit,
+    says in words what is happening while it runs, then the words go."""
+    app = app_page(server, "/forum-update?area=Somer+Valley", wait=False, viewport=WIDTHS["desktop"])
+    words = app.page.get_by_text(re.compile(r"^Building the forum pack for Somer Valley, \w+ \d{4}: the page"))
+    expect(words).to_be_visible(timeout=60_000)
+    app.screenshot("a11y-progress-forum-pack")
+    app.wait_until_idle(timeout_ms=120_000)
+    expect(words).to_have_count(0)
+    expect(app.page.get_by_role("button", name="Download PDF")).to_be_visible()
