@@ -43,7 +43,7 @@ label:has(input[type=checkbox]:focus-visible, input[type=radio]:focus-visible)
   vertical-align: top;}
 .ap-table thead th {border-bottom: 2px solid #555;}
 .ap-table tbody th {font-weight: normal;}
-.ap-table td.ap-num {text-align: right; font-variant-numeric: tabular-nums;}
+.ap-table .ap-num {text-align: right; font-variant-numeric: tabular-nums;}
 </style>"""
 
 
@@ -282,9 +282,10 @@ def light_table(frame: pd.DataFrame, caption: str) -> str:
     browser load Streamlit's 1.7 MB data-grid code, and its text is real text (found, copied,
     read aloud, zoomed). Wide tables scroll sideways inside a focusable region on a phone.
     """
-    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in frame.columns)
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
                for c in frame.columns[1:]]
+    head = "".join(f'<th scope="col"{cls}>{html.escape(str(c))}</th>' for c, cls in
+                   zip(frame.columns, ["", *(' class="ap-num"' if n else "" for n in numeric)]))
     rows = []
     for record in frame.itertuples(index=False):
         first, *rest = (_cell(v) for v in record)

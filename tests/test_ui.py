@@ -20,7 +20,8 @@ def test_light_table_marks_up_headers_and_escapes_text():
     out = ui.light_table(frame, f"Caption {HOSTILE}")
     assert "<img" not in out and out.count(html.escape(HOSTILE)) == 3  # caption, region label, cell
     assert re.search(r"<caption>Caption &lt;img", out)
-    assert out.count('<th scope="col">') == 4 and out.count('<th scope="row">') == 2
+    assert out.count('<th scope="col"') == 4 and out.count('<th scope="row">') == 2
+    assert out.count('<th scope="col" class="ap-num">') == 2  # Records, Per 1,000 (not Yes/No)
     assert '<td class="ap-num">1,234</td>' in out and '<td class="ap-num">1.3</td>' in out
     assert '<td class="ap-num">–</td>' in out and "<td>Yes</td>" in out
 
