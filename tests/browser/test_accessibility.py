@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from areaprofile.config import AREAS
+from areaprofile import query
 from tests.app_pages import app_pages
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "4.14.1" / "axe.min.js"
@@ -175,7 +175,7 @@ def tab_until(app, wanted, limit: int = 120, key: str = "Tab", check_focus: bool
     raise AssertionError(f"not reached with {key} in {limit} presses; the stops were:\n  " + "\n  ".join(stops))
 
 
-def test_keyboard_alone_reaches_area_map_table_and_pack(server, app_page):
+def test_keyboard_alone_reaches_area_map_table_and_pack(server, app_page, built_store):
     """Tab, Shift+Tab, Enter and Space only: the area selector, a map shape and the map's
     table, then (back through the page links) the forum pack's PDF download. Every stop on
     the way shows where the focus is."""
@@ -206,7 +206,7 @@ def test_keyboard_alone_reaches_area_map_table_and_pack(server, app_page):
     assert page.locator("[data-testid='stMarkdownContainer'] strong").filter(has_text="highest is").count() == 1
     page.keyboard.press("Enter")
     table = page.locator("[data-testid='stExpander'] details[open]").filter(has_text="as a table")
-    for area in AREAS:
+    for area in query.area_names(query.open_store(built_store)):
         assert table.get_by_text(area, exact=True).count(), f"{area} missing from the map's table"
     app.screenshot("a11y-keyboard-map-table")
 
