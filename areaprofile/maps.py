@@ -374,6 +374,8 @@ _BASE_CSS = """
 .leaflet-tooltip.ap-tip{font:13px/1.35 system-ui,-apple-system,'Segoe UI',Arial,sans-serif;
  white-space:normal;width:max-content;max-width:320px}
 path.leaflet-interactive:focus{outline:none}
+path.leaflet-interactive:focus-visible{stroke:#000;stroke-width:4px;stroke-opacity:1}
+.leaflet-container:focus-visible{outline:3px solid #0b5394;outline-offset:-3px}
 .leaflet-tooltip.ap-tip strong{display:block;margin-bottom:2px}
 """
 _NO_TILES_CSS = ".leaflet-container{background:#f3f4f6}"
@@ -406,6 +408,37 @@ class Legend(MacroElement):
         self.html = html_text
         self.position = position
         self.css_class = css_class
+
+
+class _KeyboardSelect(MacroElement):
+    """Enter or Space on a shape that has keyboard focus selects it, exactly as a click does.
+
+    Leaflet lets Tab reach each shape (to show its tooltip) but only a mouse click selects one;
+    this fires the same click event (propagated to its layer group, as a real click is), so the
+    page beside the map shows that shape's numbers to keyboard users too.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(){
+            var map = {{ this._parent.get_name() }};
+            map.getContainer().addEventListener('keydown', function(ev){
+                if (ev.key !== 'Enter' && ev.key !== ' ') return;
+                var layer = Object.values(map._layers).find(function(l){ return l._path === ev.target; });
+                if (!layer || !layer.feature) return;
+                ev.preventDefault();
+                var at = layer.getBounds ? layer.getBounds().getCenter() : layer.getLatLng();
+                layer.fire('click', {latlng: at, originalEvent: ev}, true);
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "AreaprofileKeyboardSelect"
 
 
 class _Labels(MacroElement):
@@ -687,6 +720,8 @@ def choropleth_map(
 
     bounds = _bounds(slim) or NOWHERE
     m = _base_map(bounds, tiles, height)
+    m.add_child(_KeyboardSelect(), name="areaprofile_keyboard")
+
     style_of = {f["id"]: f.pop("_style") for f in slim}
     opacity = fill_opacity if fill_opacity is not None else (0.7 if tiles else 0.85)
     _feature_layer(m, slim, legend_title or value_field, style_of, label_field, tooltip_fields, attribution,

@@ -31,7 +31,9 @@ with right:
     threshold = st.number_input("Show counts under", min_value=2, max_value=100, value=5, step=1,
                                 key="forum_threshold", disabled=not suppress)
 
-files = ui.get("report.pack_files", area, month, int(threshold) if suppress else None)
+with ui.progress(f"Building the forum pack for {area}, {label(month)}: the page, its map and chart, the PDF and "
+                 "the CSV. The first time takes several seconds."):
+    files = ui.get("report.pack_files", area, month, int(threshold) if suppress else None)
 
 buttons = st.columns([1, 1, 1, 2])
 with buttons[0]:

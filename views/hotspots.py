@@ -22,18 +22,20 @@ st.caption(ui.selection_caption(selection))
 st.write(hotspots.HOTSPOT_EXPLAINED)
 st.info(hotspots.SNAP_EXPLAINED, icon=":material/pin_drop:")
 
-with ui.friendly_errors():
-    summary = hotspots.hot_summary(store, selection)
-    hot_table = hotspots.hot_table(store, selection)
-try:
-    trust, ceiling = forecast_ceiling.page_trust(store, selection)
-    trust_problem = None
-except AreaprofileError as exc:
-    trust, ceiling, trust_problem = None, None, exc.message
-with ui.friendly_errors():
-    forecast = tuple(forecast_ceiling.forecast_cells(store, selection, trust)) if trust else ()
-    layers = hotspots.map_layers(store, selection, forecast)
-    trends = hotspot_trends.trends(store, selection)
+with ui.progress("Finding hotspots: counting records in 250 m squares, testing each square against its "
+                 "neighbours, and checking on past months how well the map predicts the next one."):
+    with ui.friendly_errors():
+        summary = hotspots.hot_summary(store, selection)
+        hot_table = hotspots.hot_table(store, selection)
+    try:
+        trust, ceiling = forecast_ceiling.page_trust(store, selection)
+        trust_problem = None
+    except AreaprofileError as exc:
+        trust, ceiling, trust_problem = None, None, exc.message
+    with ui.friendly_errors():
+        forecast = tuple(forecast_ceiling.forecast_cells(store, selection, trust)) if trust else ()
+        layers = hotspots.map_layers(store, selection, forecast)
+        trends = hotspot_trends.trends(store, selection)
 
 # ---- the map -----------------------------------------------------------------------------------
 st.header("Where records cluster")
@@ -115,7 +117,7 @@ st.caption(f"Each place is a police.uk snap point. 'Previous period' is {selecti
 
 # ---- emerging hotspots -----------------------------------------------------------------------------
 st.header("Emerging hotspots")
-with ui.friendly_errors():
+with ui.friendly_errors(), ui.progress("Comparing each square with the months just before it..."):
     emerging = hotspots.emerging_hotspots(store, selection)
 ui.active_title(emerging.sentence())
 if emerging.available and not emerging.emerging.empty:
