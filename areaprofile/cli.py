@@ -92,6 +92,14 @@ def _parser() -> argparse.ArgumentParser:
     download.add_argument("--months", required=True, help="YYYY-MM..YYYY-MM")
     download.add_argument("--dest", required=True, type=Path)
     download.set_defaults(run=_download)
+
+    priorities = sub.add_parser("priorities", help="police neighbourhood priorities (suggested concerns)")
+    priorities_sub = priorities.add_subparsers(dest="priorities_command", required=True)
+    fetch = priorities_sub.add_parser("fetch", help="read the police.uk API and keep a dated snapshot beside the store")
+    fetch.add_argument("--store", type=Path, default=None, help="store whose areas to match (snapshots go beside it)")
+    fetch.add_argument("--base-url", default=None, help="police API base (default: $AREAPROFILE_POLICE_API or data.police.uk)")
+    fetch.add_argument("--force", dest="police_force", default=None, help="police force id (default: avon-and-somerset)")
+    fetch.set_defaults(run=_priorities_fetch)
     return parser
 
 
@@ -183,6 +191,20 @@ def _report(args) -> int:
                              suppress_under=args.suppress_under)
     written = f"{args.out}" + (f" and {args.csv}" if args.csv else "")
     print(f"Forum-update pack for {pack.area}, {pack.meeting_label}: {written}.")
+    return 0
+
+
+def _priorities_fetch(args) -> int:
+    from areaprofile import query
+    from areaprofile.sources import police_priorities as police
+
+    store = query.open_store(args.store)
+    extra = {"force": args.police_force} if args.police_force else {}
+    snapshot = police.fetch_priorities(query.area_shapes(store), base_url=args.base_url,
+                                       progress=lambda m: print(m, file=sys.stderr), **extra)
+    path = police.write_snapshot(snapshot, police.snapshot_folder(store.path))
+    count = sum(len(n["priorities"]) for n in snapshot["neighbourhoods"])
+    print(f"{count} priorities from {len(snapshot['neighbourhoods'])} neighbourhoods in the forum areas: {path}.")
     return 0
 
 
