@@ -13,8 +13,18 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Iterable
+
+import sqlalchemy as sa
 
 from areaprofile.errors import AreaprofileError
+from areaprofile.register import concerns as register_concerns
+from areaprofile.register import models, validate
+from areaprofile.register.accounts import User, require_can_edit
+from areaprofile.register.clock import utcnow
+from areaprofile.register.db import Register
+
+D = models.suggestion_decisions
 
 
 @dataclass(frozen=True)
@@ -89,3 +99,59 @@ def find(snapshot: dict | None, key: str) -> Suggestion:
         if suggestion.key == key:
             return suggestion
     raise AreaprofileError("That police priority is no longer in the latest snapshot; reload the page.")
+
+
+# ---- decisions, kept in the register ------------------------------------------------------------
+
+
+def decided_keys(register: Register) -> set[str]:
+    """Keys of every suggestion already accepted or dismissed."""
+    with register.read() as conn:
+        return {row.key for row in conn.execute(sa.select(D.c.key))}
+
+
+def open_suggestions(register: Register, snapshot: dict | None, area: str | None = None) -> list[Suggestion]:
+    """The snapshot's suggestions nobody has decided on yet (for one area, or all)."""
+    return suggestions(snapshot, decided_keys(register), area)
+
+
+def _record_decision(register: Register, key: str, decision: str, by: User | str, concern_id: str | None = None,
+                     reason: str | None = None) -> None:
+    account = by.name if isinstance(by, User) else validate.account_name(by)
+    with register.write() as conn:
+        if conn.execute(sa.select(D.c.key).where(D.c.key == key)).first():
+            raise validate.RegisterError("Someone has already decided on this suggestion; reload the page.")
+        conn.execute(D.insert().values(key=key, decision=decision, concern_id=concern_id, reason=reason,
+                                       at=utcnow(), account=account))
+
+
+def accept(register: Register, by: User | str, snapshot: dict | None, key: str, *, areas: Iterable[str],
+           crime_types: Iterable[str] = (), links: Iterable[str] = (), title: str | None = None,
+           measured_by: str | None = None) -> dict:
+    """Turn a suggestion into a register concern (raised by the police, on the priority's date, with
+    the police.uk source) and record the decision; returns the new concern. The concern's history
+    names ``by``; its source names the neighbourhood and the snapshot."""
+    suggestion = find(snapshot, key)
+    if key in decided_keys(register):
+        raise validate.RegisterError("Someone has already decided on this suggestion; reload the page.")
+    summary = suggestion.issue
+    if suggestion.action:
+        when = f" ({suggestion.action_date})" if suggestion.action_date else ""
+        summary += f"\n\nPolice action{when}: {suggestion.action}"
+    concern = register_concerns.add_concern(
+        register, by, title=title or suggestion.title, areas=list(areas), summary=summary,
+        raised_on=suggestion.issue_date or suggestion.fetched_at[:10], raised_by_kind="police",
+        raised_by=f"Neighbourhood police, {suggestion.neighbourhood}", source=suggestion.source,
+        crime_types=list(crime_types), links=list(links), measured_by=measured_by,
+    )
+    _record_decision(register, key, "accepted", by, concern_id=concern["id"])
+    return concern
+
+
+def dismiss(register: Register, by: User | str, snapshot: dict | None, key: str, reason: str | None = None) -> None:
+    """Record that a suggestion is not a concern for the forum, so it is not offered again."""
+    suggestion = find(snapshot, key)
+    if isinstance(by, User):
+        require_can_edit(by, suggestion.areas)
+    why = validate.optional_text(reason, "reason")
+    _record_decision(register, key, "dismissed", by, reason=why)

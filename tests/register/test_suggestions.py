@@ -46,3 +46,55 @@ def test_area_filter_and_decided_keys():
     assert sg.find(SNAPSHOT, first.key) == first
     with pytest.raises(AreaprofileError, match="no longer in the latest snapshot"):
         sg.find(SNAPSHOT, "0" * 24)
+
+
+@pytest.fixture
+def register(tmp_path):
+    from areaprofile.register import db
+
+    reg = db.open_register(tmp_path / "register.sqlite")
+    yield reg
+    db.close_register(reg)
+
+
+def test_accept_makes_a_concern_naming_the_editor_and_the_source_and_dismiss_is_kept(register):
+    from areaprofile.register import accounts
+    from areaprofile.register import concerns as rc
+
+    accounts.add_user(register, "Kim Clerk", "a long enough password", "editor", areas=["Keynsham"], by="test")
+    kim = accounts.sign_in(register, "Kim Clerk", "a long enough password")
+    speeding, script = [s for s in sg.open_suggestions(register, SNAPSHOT, area="Keynsham") if s.neighbourhood == "Keynsham Town"]
+
+    concern = sg.accept(register, kim, SNAPSHOT, speeding.key, areas=["Keynsham"], crime_types=["Vehicle crime"], links=["asb"])
+    assert concern["title"] == "Speeding on the High St" and concern["raised_by_kind"] == "police"
+    assert concern["raised_on"] == "2025-03-08" and concern["source"] == speeding.source
+    assert concern["summary"] == "Speeding on the High St\nsecond line\n\nPolice action (2025-04-01): Checks"
+    history = rc.concern_history(register, concern["id"])
+    assert [(h["change"], h["account"]) for h in history] == [("add", "Kim Clerk")]
+
+    # the Chew Valley / Keynsham neighbourhood names Keynsham, so a Keynsham editor may dismiss it
+    drugs = next(s for s in sg.open_suggestions(register, SNAPSHOT) if s.issue == "Drugs")
+    sg.dismiss(register, kim, SNAPSHOT, drugs.key, reason="Raised at the Chew Valley forum")
+    left = sg.open_suggestions(register, SNAPSHOT)
+    assert [s.key for s in left] == [script.key]
+    with pytest.raises(AreaprofileError, match="already decided"):
+        sg.dismiss(register, kim, SNAPSHOT, drugs.key)
+    with pytest.raises(AreaprofileError, match="already decided"):
+        sg.accept(register, kim, SNAPSHOT, speeding.key, areas=["Keynsham"], crime_types=["Drugs"])
+    # hostile text stays as typed text in the concern (pages escape it)
+    hostile = sg.accept(register, "cli-user", SNAPSHOT, script.key, areas=["Keynsham"], measured_by="residents' reports")
+    assert hostile["title"] == "<script>alert(1)</script> as text" and hostile["raised_on"] == "2026-11-29"
+    assert len(rc.list_concerns(register, area="Keynsham")) == len([c for c in rc.list_concerns(register) if "Keynsham" in c["areas"]])
+
+
+def test_an_editor_cannot_accept_for_another_area(register):
+    from areaprofile.register import accounts
+
+    accounts.add_user(register, "Bea", "a long enough password", "editor", areas=["Bath"], by="test")
+    bea = accounts.sign_in(register, "Bea", "a long enough password")
+    key = sg.suggestions(SNAPSHOT)[0].key
+    with pytest.raises(AreaprofileError, match="You edit concerns for Bath"):
+        sg.accept(register, bea, SNAPSHOT, key, areas=["Keynsham"], crime_types=["Drugs"])
+    with pytest.raises(AreaprofileError, match="You edit concerns for Bath"):
+        sg.dismiss(register, bea, SNAPSHOT, key)
+    assert sg.decided_keys(register) == set()
