@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from areaprofile import ui
+from areaprofile import ui, ui_signin
 
 st.set_page_config(page_title="B&NES community safety area profiles", page_icon="🛡️", layout="wide")
 
@@ -12,6 +12,7 @@ pages = [
     st.Page("views/hotspots.py", title="Hotspots", icon=":material/local_fire_department:", url_path="hotspots"),
     st.Page("views/compare_areas.py", title="Compare areas", icon=":material/bar_chart:", url_path="compare"),
     st.Page("views/concerns.py", title="Concerns & priorities", icon=":material/forum:", url_path="concerns"),
+    st.Page("views/manage_concerns.py", title="Manage concerns", icon=":material/edit_note:", url_path="manage-concerns"),
     st.Page("views/measures.py", title="Plan measures", icon=":material/checklist:", url_path="measures"),
     st.Page("views/forum_update.py", title="Forum update", icon=":material/description:", url_path="forum-update"),
     st.Page("views/data_sources.py", title="Data & sources", icon=":material/info:", url_path="data"),
@@ -19,4 +20,5 @@ pages = [
 ]
 navigation = st.navigation(pages)
 st.session_state["selection"] = ui.sidebar()
+ui_signin.account_box()
 navigation.run()

@@ -208,6 +208,16 @@ def source_line() -> str:
 # ---- charts with their words and tables ----------------------------------------------------
 
 
+def literal(text) -> str:
+    """People's text for st.markdown / st.write, shown as typed: markdown and HTML characters are
+    escaped (no links, emphasis or tags), and line breaks kept."""
+    escaped = "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in str(text))
+    return escaped.replace("\n", "  \n")
+
+
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:")
+
+
 def active_title(sentence: str) -> None:
     st.markdown(f"**{html.escape(sentence)}**")
 

@@ -15,6 +15,7 @@ import datetime as dt
 import streamlit as st
 
 from areaprofile.errors import AreaprofileError
+from areaprofile.ui import literal
 from areaprofile.register import accounts
 from areaprofile.register.db import Register, open_register
 
@@ -92,15 +93,10 @@ def account_box() -> None:
     with st.sidebar:
         st.divider()
         where = "all areas" if user.is_admin else (", ".join(user.areas) or "no area")
-        st.markdown(f"Signed in as **{_plain(user.name)}** ({user.role}, {_plain(where)})")
+        st.markdown(f"Signed in as **{literal(user.name)}** ({user.role}, {literal(where)})")
         if st.button("Sign out", key="sign_out", icon=":material/logout:"):
             sign_out("You are signed out.")
             st.rerun()
-
-
-def _plain(text: str) -> str:
-    """Text shown inside markdown as itself (no links, emphasis or HTML)."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~$" else ch for ch in str(text))
 
 
 def sign_in_form(purpose: str) -> None:
