@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -63,6 +64,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--suppress-under", type=int, default=None, metavar="N",
                         help="show counts under N as '<N' (for published copies)")
     report.add_argument("--store", type=Path, default=None)
+    report.add_argument("--register", default=None,
+                        help="concerns register (path or postgresql:// URL; default $AREAPROFILE_REGISTER): adds page two, "
+                             "'You said, we did'")
+    report.add_argument("--last-meeting", default=None, metavar="YYYY-MM-DD",
+                        help="date of the forum's last meeting for page two (default: a month before today)")
     report.set_defaults(run=_report)
 
     hotspots = sub.add_parser("hotspots", help="Getis-Ord Gi* hotspots on 250 m cells (z, p, FDR flag, count)")
@@ -187,10 +193,19 @@ def _report(args) -> int:
     from areaprofile import query, report
 
     store = query.open_store(args.store)
+    register = None
+    if args.register or os.environ.get("AREAPROFILE_REGISTER"):
+        from areaprofile.register import open_register
+
+        register = open_register(args.register)
+    elif args.last_meeting:
+        raise AreaprofileError("--last-meeting needs the concerns register: give --register PATH as well.")
     pack = report.write_pack(store, args.area, args.out, month=args.month, csv_path=args.csv,
-                             suppress_under=args.suppress_under)
+                             suppress_under=args.suppress_under, register=register, last_meeting=args.last_meeting)
     written = f"{args.out}" + (f" and {args.csv}" if args.csv else "")
     print(f"Forum-update pack for {pack.area}, {pack.meeting_label}: {written}.")
+    if pack.follow_up is not None:
+        print(f"Page two, You said, we did: {pack.follow_up.sentence()}")
     return 0
 
 
