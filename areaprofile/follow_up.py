@@ -66,7 +66,7 @@ def day_text(day: dt.date | None) -> str:
     return "no date" if day is None else f"{day.day} {day.strftime('%b %Y')}"
 
 
-def _as_date(value) -> dt.date | None:
+def as_date(value) -> dt.date | None:
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
@@ -77,7 +77,7 @@ def _as_date(value) -> dt.date | None:
 
 
 def _raised(record: dict) -> str:
-    day = _as_date(record.get("raised_on"))
+    day = as_date(record.get("raised_on"))
     when = day_text(day) if day else (record.get("raised_note") or "date not recorded")
     who = record.get("raised_by") or record.get("raised_by_kind") or ""
     return f"raised {when}" + (f" by {who}" if who else "")
@@ -105,12 +105,12 @@ def build_follow_up(records: list[dict], area: str, since: dt.date | None = None
     for record in records:
         if record.get("status") in HIDDEN_STATUSES or area not in (record.get("areas") or []):
             continue
-        status_on = _as_date(record.get("status_on"))
+        status_on = as_date(record.get("status_on"))
         actions = tuple(sorted(
-            (Action(_as_date(a["date"]), a["text"], a["by"]) for a in record.get("actions") or []
-             if since <= _as_date(a["date"]) <= as_of),
+            (Action(as_date(a["date"]), a["text"], a["by"]) for a in record.get("actions") or []
+             if since <= as_date(a["date"]) <= as_of),
             key=lambda a: a.taken_on))
-        raised_on = _as_date(record.get("raised_on"))
+        raised_on = as_date(record.get("raised_on"))
         changed = status_on is not None and since <= status_on <= as_of and record.get("status") != "open"
         item = Item(id=str(record["id"]), title=record["title"],
                     status=record.get("status_words") or str(record.get("status")),

@@ -4,8 +4,6 @@ history as a table, one-line labels. The page lays these out; the register does 
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 
 from areaprofile import knowledge
@@ -54,11 +52,6 @@ def concern_label(record: dict) -> str:
     """'Title · In progress · Keynsham · raised 3 Nov 2026' for the concern picker."""
     raised = record.get("raised_on") or record.get("raised_note") or "date not recorded"
     return f"{record['title'][:90]} · {STATUS_WORDS.get(record['status'], record['status'])} · {', '.join(record['areas'])} · raised {raised}"
-
-
-def as_date(value) -> dt.date | None:
-    """An ISO date string (as the register gives) as a date for a date picker."""
-    return None if not value else dt.date.fromisoformat(str(value)[:10])
 
 
 def _value_text(value) -> str:

@@ -71,15 +71,17 @@ def friendly_errors():
 
 
 #: Package modules whose functions pages may call through :func:`get` (each takes the store first).
-_MODULES = ("profile", "concerns", "report", "hotspots", "hotspot_accuracy")
+_MODULES = ("profile", "concerns", "report", "hotspots", "hotspot_accuracy", "live_concerns")
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def cached(function_name: str, store_version: str, *args, _store: query.Store, **kwargs):
+def cached(function_name: str, store_version: str, *args, _store: query.Store, _register=None, **kwargs):
     """Call ``<module>.<function>`` (default module: profile) once per store version and arguments.
 
     ``_store`` (not hashed) is the store whose version is ``store_version``: the answer is
-    computed from exactly the file the key names, never from one swapped in meanwhile.
+    computed from exactly the file the key names, never from one swapped in meanwhile. With
+    ``_register`` the function is also given ``register=`` (then ``store_version`` names the
+    register's latest change too).
     """
     import importlib
 
@@ -87,6 +89,8 @@ def cached(function_name: str, store_version: str, *args, _store: query.Store, *
     if module_name not in ("", *_MODULES):
         raise AreaprofileError(f"No such package function: {function_name}.")
     module = importlib.import_module(f"areaprofile.{module_name or 'profile'}")
+    if _register is not None:
+        kwargs["register"] = _register
     return getattr(module, name)(_store, *args, **kwargs)
 
 
@@ -95,6 +99,19 @@ def get(function_name: str, *args, **kwargs):
     current = store()
     with friendly_errors():
         return cached(function_name, current.version, *args, _store=current, **kwargs)
+
+
+def get_with_register(function_name: str, *args, **kwargs):
+    """Like :func:`get` for functions that also read the concerns register (``register=``):
+    cached per store version and register change, so an edit shows on the next run."""
+    from areaprofile import ui_signin
+    from areaprofile.register.changes import latest_change
+
+    current = store()
+    register = ui_signin.register()
+    with friendly_errors():
+        version = f"{current.version}|{register.url}|{latest_change(register)}"
+        return cached(function_name, version, *args, _store=current, _register=register, **kwargs)
 
 
 # ---- the sidebar selection --------------------------------------------------------------------

@@ -9,6 +9,7 @@ import streamlit as st
 from areaprofile import manage_concerns as mc
 from areaprofile import ui, ui_signin
 from areaprofile.errors import AreaprofileError
+from areaprofile.follow_up import as_date
 from areaprofile.register import concerns as rc
 from areaprofile.register import suggestions as sg
 from areaprofile.sources import police_priorities as police
@@ -54,7 +55,7 @@ def concern_fields(prefix: str, record: dict | None, areas_allowed: list[str]) -
     left, right = st.columns(2)
     with left:
         fields["raised_on"] = st.date_input(
-            "Raised on", value=mc.as_date(record.get("raised_on")) if record else TODAY, min_value=EARLIEST,
+            "Raised on", value=as_date(record.get("raised_on")) if record else TODAY, min_value=EARLIEST,
             max_value=TODAY, format="DD/MM/YYYY", key=f"{prefix}_raised_on",
             help="The meeting or day it was raised. Concerns copied from a plan have no day; leave it empty for them.")
     with right:
