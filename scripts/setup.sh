@@ -33,6 +33,8 @@ fi
 if [ "${1:-}" = "--test" ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v pdftotext >/dev/null || need+=(poppler-utils)
+  # The register's tests also run on PostgreSQL, started by the test run itself (tests/register/postgres.py).
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -39,8 +39,14 @@ WRONG = "That name and password do not match an account; check both and try agai
 LOCKED = "Too many failed sign-ins for this name: wait 15 minutes, then try again."
 
 _hasher = PasswordHasher()
-#: Verified against when a name is unknown, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+_dummy_hash: list[str] = []
+
+
+def _dummy() -> str:
+    """A hash verified against when a name is unknown, so a wrong name costs as long as a wrong password."""
+    if not _dummy_hash:
+        _dummy_hash.append(_hasher.hash("not a password of anyone"))
+    return _dummy_hash[0]
 
 
 class SignInFailed(RegisterError):
@@ -209,7 +215,7 @@ def sign_in(register: Register, name: str, password: str, now: dt.datetime | Non
         else:
             locked = False
             row = conn.execute(sa.select(U).where(U.c.name_key == key)).one_or_none()
-            ok = _verify(row.password_hash if row is not None else _DUMMY_HASH, password)
+            ok = _verify(row.password_hash if row is not None else _dummy(), password)
             ok = ok and row is not None and bool(row.active)
             conn.execute(S.insert().values(name_key=key, at=now, succeeded=ok))
             user = _user(row) if ok else None
