@@ -48,15 +48,6 @@ def test_area_filter_and_decided_keys():
         sg.find(SNAPSHOT, "0" * 24)
 
 
-@pytest.fixture
-def register(tmp_path):
-    from areaprofile.register import db
-
-    reg = db.open_register(tmp_path / "register.sqlite")
-    yield reg
-    db.close_register(reg)
-
-
 def test_accept_makes_a_concern_naming_the_editor_and_the_source_and_dismiss_is_kept(register):
     from areaprofile.register import accounts
     from areaprofile.register import concerns as rc
