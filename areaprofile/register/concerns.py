@@ -201,7 +201,7 @@ def _author_name(by: User | str) -> str:
     return validate.account_name(by)
 
 
-def _stale(conn: sa.Connection, concern_id: str, expected: int) -> StaleVersion:
+def stale_error(conn: sa.Connection, concern_id: str, expected: int) -> StaleVersion:
     row = conn.execute(sa.select(C.c.version).where(C.c.id == concern_id)).one_or_none()
     last = conn.execute(
         sa.select(H.c.account, H.c.at).where(H.c.concern_id == concern_id, H.c.version > expected)
@@ -217,7 +217,7 @@ def _stale(conn: sa.Connection, concern_id: str, expected: int) -> StaleVersion:
     )
 
 
-def _bump(conn: sa.Connection, concern_id: str, expected: int, author: str, values: dict) -> int:
+def bump(conn: sa.Connection, concern_id: str, expected: int, author: str, values: dict) -> int:
     """Apply ``values`` only if the concern is still at ``expected``; the new version number."""
     now = utcnow()
     result = conn.execute(
@@ -226,11 +226,11 @@ def _bump(conn: sa.Connection, concern_id: str, expected: int, author: str, valu
         .values(**values, version=expected + 1, updated_at=now, updated_by=author)
     )
     if result.rowcount != 1:
-        raise _stale(conn, concern_id, expected)
+        raise stale_error(conn, concern_id, expected)
     return expected + 1
 
 
-def _append_history(conn: sa.Connection, concern_id: str, version: int, author: str, change: str, changes: dict) -> None:
+def append_history(conn: sa.Connection, concern_id: str, version: int, author: str, change: str, changes: dict) -> None:
     conn.execute(H.insert().values(concern_id=concern_id, version=version, at=utcnow(), account=author,
                                    change=change, changes=changes))
 
@@ -244,13 +244,13 @@ def _expect(row, expected_version: int | None) -> int:
         raise validate.InvalidField(f"The version '{expected_version}' is not a whole number.") from None
 
 
-def _json_value(value):
+def json_value(value):
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return value
 
 
-def _check_fields(fields: dict, today: dt.date | None = None) -> dict:
+def check_fields(fields: dict, today: dt.date | None = None) -> dict:
     """Each given field validated and cleaned (only the keys given)."""
     out = {}
     for key, value in fields.items():
@@ -279,6 +279,40 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "concern"
 
 
+def new_concern_id(conn: sa.Connection, areas: list[str], raised_on: dt.date) -> str:
+    """A fresh id that says where and when: 'keynsham-2026-03-14-a3f9'."""
+    stem = f"{_slug(areas[0])}-{raised_on.isoformat()}"
+    new_id = f"{stem}-{secrets.token_hex(2)}"
+    while conn.execute(sa.select(C.c.id).where(C.c.id == new_id)).first():
+        new_id = f"{stem}-{secrets.token_hex(3)}"
+    return new_id
+
+
+#: What a new concern holds for each field it was not given.
+NEW_DEFAULTS = {"summary": "", "raised_by": "", "source": "", "crime_types": [], "measured_by": None, "links": [],
+                "notes": None, "raised_note": None}
+
+
+def insert_concern(conn: sa.Connection, author: str, concern_id: str, fields: dict, change: str,
+                   status: str = "open", status_on: dt.date | None = None, removed_reason: str | None = None) -> None:
+    """Insert a checked concern at version 1 with its first history entry (inside a write)."""
+    now = utcnow()
+    row = dict(fields, id=concern_id, status=status, status_on=status_on or fields.get("raised_on"),
+               removed_reason=removed_reason, status_before_removal="open" if status == models.REMOVED else None,
+               seeded_from=None, version=1, created_at=now, created_by=author, updated_at=now, updated_by=author)
+    conn.execute(C.insert().values(**row))
+    append_history(conn, concern_id, 1, author, change,
+                    {k: {"before": None, "after": json_value(v)} for k, v in row.items()
+                     if k in EDITABLE or k in ("status", "status_on", "removed_reason")})
+
+
+def insert_action(conn: sa.Connection, author: str, concern_id: str, taken_on: dt.date, text: str, who: str) -> dict:
+    """Insert one action (inside a write whose caller bumps the version); its history value."""
+    result = conn.execute(A.insert().values(concern_id=concern_id, taken_on=taken_on, text=text, who=who,
+                                            recorded_at=utcnow(), recorded_by=author))
+    return {"id": result.inserted_primary_key[0], "date": taken_on.isoformat(), "text": text, "by": who}
+
+
 def add_concern(
     register: Register,
     by: User | str,
@@ -300,7 +334,7 @@ def add_concern(
     """Add a concern (status open, version 1) and return it. ``links`` are plan priority,
     objective or measure ids; a bare id such as ``asb`` means the 2022-25 plan's."""
     author = _author_name(by)
-    fields = _check_fields(
+    fields = check_fields(
         {"title": title, "summary": summary, "areas": areas, "raised_on": raised_on, "raised_by_kind": raised_by_kind,
          "raised_by": raised_by, "source": source, "crime_types": list(crime_types or []),
          "measured_by": measured_by, "links": list(links or []), "notes": notes},
@@ -312,24 +346,14 @@ def add_concern(
         )
     if isinstance(by, User):
         require_can_edit(by, fields["areas"], adding=fields["areas"])
-    now = utcnow()
     with register.write() as conn:
         if concern_id is not None:
             new_id = validate.concern_id(concern_id)
             if conn.execute(sa.select(C.c.id).where(C.c.id == new_id)).first():
                 raise validate.InvalidField(f"A concern with id '{new_id}' already exists; choose another id.")
         else:
-            stem = f"{_slug(fields['areas'][0])}-{fields['raised_on'].isoformat()}"
-            new_id = f"{stem}-{secrets.token_hex(2)}"
-            while conn.execute(sa.select(C.c.id).where(C.c.id == new_id)).first():
-                new_id = f"{stem}-{secrets.token_hex(3)}"
-        row = dict(fields, id=new_id, status="open", status_on=fields["raised_on"], removed_reason=None,
-                   status_before_removal=None, seeded_from=None, version=1, created_at=now, created_by=author,
-                   updated_at=now, updated_by=author)
-        conn.execute(C.insert().values(**row))
-        _append_history(conn, new_id, 1, author, "add",
-                        {k: {"before": None, "after": _json_value(v)} for k, v in row.items()
-                         if k in EDITABLE or k in ("status", "status_on")})
+            new_id = new_concern_id(conn, fields["areas"], fields["raised_on"])
+        insert_concern(conn, author, new_id, fields, change="add")
         return _read_one(conn, new_id)
 
 
@@ -338,12 +362,12 @@ def edit_concern(register: Register, by: User | str, concern_id: str, expected_v
 
     Raises :class:`StaleVersion` when the concern changed since that version, and leaves it as is."""
     author = _author_name(by)
-    new = _check_fields(fields)
+    new = check_fields(fields)
     with register.write() as conn:
         row = _row(conn, concern_id)
         expected = _expect(row, expected_version)
         if row.version != expected:
-            raise _stale(conn, row.id, expected)
+            raise stale_error(conn, row.id, expected)
         if row.status == models.REMOVED:
             raise RegisterError("This concern is removed; restore it before editing.")
         if isinstance(by, User):
@@ -351,18 +375,18 @@ def edit_concern(register: Register, by: User | str, concern_id: str, expected_v
         changes = {}
         for key, value in new.items():
             before = getattr(row, key)
-            if _json_value(before) != _json_value(value):
-                changes[key] = {"before": _json_value(before), "after": _json_value(value)}
+            if json_value(before) != json_value(value):
+                changes[key] = {"before": json_value(before), "after": json_value(value)}
         crime_types = new.get("crime_types", row.crime_types)
-        measured_by = new.get("measured_by", row.measured_by) if "measured_by" in new else row.measured_by
+        measured_by = new.get("measured_by", row.measured_by)
         if not crime_types and not measured_by:
             raise validate.InvalidField(
                 "A concern needs police.uk crime types or a note of what would measure it; keep one of them."
             )
         if not changes:
             return _read_one(conn, row.id)
-        version = _bump(conn, row.id, expected, author, {k: new[k] for k in changes})
-        _append_history(conn, row.id, version, author, "edit", changes)
+        version = bump(conn, row.id, expected, author, {k: new[k] for k in changes})
+        append_history(conn, row.id, version, author, "edit", changes)
         return _read_one(conn, row.id)
 
 
@@ -376,7 +400,7 @@ def set_status(register: Register, by: User | str, concern_id: str, status: str,
         row = _row(conn, concern_id)
         expected = _expect(row, expected_version)
         if row.version != expected:
-            raise _stale(conn, row.id, expected)
+            raise stale_error(conn, row.id, expected)
         if row.status == models.REMOVED:
             raise RegisterError("This concern is removed; restore it before changing its status.")
         if isinstance(by, User):
@@ -392,8 +416,8 @@ def set_status(register: Register, by: User | str, concern_id: str, status: str,
             changes["status_on"] = {"before": _date(row.status_on), "after": when.isoformat()}
         if not changes:
             return _read_one(conn, row.id)
-        version = _bump(conn, row.id, expected, author, {"status": new_status, "status_on": when})
-        _append_history(conn, row.id, version, author, "status", changes)
+        version = bump(conn, row.id, expected, author, {"status": new_status, "status_on": when})
+        append_history(conn, row.id, version, author, "status", changes)
         return _read_one(conn, row.id)
 
 
@@ -408,18 +432,14 @@ def add_action(register: Register, by: User | str, concern_id: str, *, taken_on:
         row = _row(conn, concern_id)
         expected = _expect(row, expected_version)
         if row.version != expected:
-            raise _stale(conn, row.id, expected)
+            raise stale_error(conn, row.id, expected)
         if row.status == models.REMOVED:
             raise RegisterError("This concern is removed; restore it before adding an action.")
         if isinstance(by, User):
             require_can_edit(by, row.areas)
-        version = _bump(conn, row.id, expected, author, {})
-        result = conn.execute(A.insert().values(concern_id=row.id, taken_on=when, text=body, who=doer,
-                                                recorded_at=utcnow(), recorded_by=author))
-        action_id = result.inserted_primary_key[0]
-        _append_history(conn, row.id, version, author, "action",
-                        {"action": {"before": None, "after": {"id": action_id, "date": when.isoformat(), "text": body,
-                                                              "by": doer}}})
+        version = bump(conn, row.id, expected, author, {})
+        action = insert_action(conn, author, row.id, when, body, doer)
+        append_history(conn, row.id, version, author, "action", {"action": {"before": None, "after": action}})
         return _read_one(conn, row.id)
 
 
@@ -432,14 +452,14 @@ def remove_concern(register: Register, by: User | str, concern_id: str, reason: 
         row = _row(conn, concern_id)
         expected = _expect(row, expected_version)
         if row.version != expected:
-            raise _stale(conn, row.id, expected)
+            raise stale_error(conn, row.id, expected)
         if row.status == models.REMOVED:
             raise RegisterError("This concern is already removed.")
         if isinstance(by, User):
             require_can_edit(by, row.areas)
-        version = _bump(conn, row.id, expected, author,
+        version = bump(conn, row.id, expected, author,
                         {"status": models.REMOVED, "removed_reason": why, "status_before_removal": row.status})
-        _append_history(conn, row.id, version, author, "remove",
+        append_history(conn, row.id, version, author, "remove",
                         {"status": {"before": row.status, "after": models.REMOVED},
                          "removed_reason": {"before": row.removed_reason, "after": why}})
         return _read_one(conn, row.id)
@@ -452,15 +472,15 @@ def restore_concern(register: Register, by: User | str, concern_id: str, expecte
         row = _row(conn, concern_id)
         expected = _expect(row, expected_version)
         if row.version != expected:
-            raise _stale(conn, row.id, expected)
+            raise stale_error(conn, row.id, expected)
         if row.status != models.REMOVED:
             raise RegisterError("This concern is not removed, so there is nothing to restore.")
         if isinstance(by, User):
             require_can_edit(by, row.areas)
         back = row.status_before_removal or "open"
-        version = _bump(conn, row.id, expected, author,
+        version = bump(conn, row.id, expected, author,
                         {"status": back, "removed_reason": None, "status_before_removal": None})
-        _append_history(conn, row.id, version, author, "restore",
+        append_history(conn, row.id, version, author, "restore",
                         {"status": {"before": models.REMOVED, "after": back},
                          "removed_reason": {"before": row.removed_reason, "after": None}})
         return _read_one(conn, row.id)

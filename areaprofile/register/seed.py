@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from areaprofile import knowledge as kb_module
-from areaprofile.register import models
+from areaprofile.register import models, validate
 from areaprofile.register.clock import utcnow
 
 #: The plan whose transcription seeds the register.
@@ -41,13 +41,13 @@ def seed_rows(knowledge: kb_module.Knowledge | None = None) -> list[dict]:
                 "id": c["id"],
                 "title": " ".join(str(c["title"]).split()),
                 "summary": " ".join(str(c["summary"]).split()),
-                "areas": list(c["areas"]),
+                "areas": validate.areas(c["areas"]),
                 "raised_on": None,
                 "raised_note": str(c["raised"]),
                 "raised_by_kind": None,
                 "raised_by": " ".join(str(c["raised_by"]).split()),
                 "source": "; ".join(_source_text(kb, s) for s in sources),
-                "crime_types": list(c.get("crime_types") or []),
+                "crime_types": validate.crime_types(c.get("crime_types") or []),
                 "measured_by": " ".join(c["would_be_measured_by"].split()) if c.get("would_be_measured_by") else None,
                 "links": list(c["priorities"]),
                 "notes": " ".join(str(c["notes"]).split()) if c.get("notes") else None,

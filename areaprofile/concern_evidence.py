@@ -1,0 +1,119 @@
+"""Police.uk numbers for the concerns in the register: since each was raised, against before.
+
+This module is where the register (people's data) meets the police.uk store; neither knows
+about the other. For a register concern it counts the concern's crime types in its areas from
+the month it was raised to the newest month loaded, and the same number of months just
+before, and compares the two with the exact Poisson test of :mod:`areaprofile.metrics`. Every
+count comes from :mod:`areaprofile.query`, so it equals ``areaprofile counts`` for the same
+areas, months and types.
+
+The month a concern was raised counts as 'since' (police.uk publishes whole months only).
+"""
+
+from __future__ import annotations
+
+
+from areaprofile import knowledge as kb_module
+from areaprofile import metrics, profile, query
+from areaprofile.concerns import types_label
+from areaprofile.periods import Period, label
+from areaprofile.query import Store
+from areaprofile.register import concerns as register_concerns
+from areaprofile.register.db import Register
+
+
+def _month(day: str) -> str:
+    return day[:7]
+
+
+def _area_counts(store: Store, period: Period, types: list[str], areas: list[str]) -> dict[str, int]:
+    frame = query.counts(store, ["area"], start=period.start, end=period.end, crime_types=types)
+    found = {r.area: int(r.count) for r in frame.itertuples(index=False)}
+    return {area: found.get(area, 0) for area in areas}
+
+
+def since_raised(store: Store, concern: dict) -> dict:
+    """The evidence for one register concern (a record from :mod:`areaprofile.register.concerns`).
+
+    Keys: ``measured`` (police.uk counts it), ``crime_types``, ``crime_types_label``, ``since`` and
+    ``before`` (periods as {start, end, label, months} or None), ``count`` and ``earlier`` (totals
+    over the concern's areas, or None), ``areas`` (per-area counts), ``change`` (verdict, p_value,
+    percent, unusual, direction; or None) and ``sentence`` (one plain sentence for every case)."""
+    types = kb_module.expand_crime_types(concern.get("crime_types"))
+    areas = list(concern["areas"])
+    record = {
+        "concern_id": concern["id"],
+        "measured": bool(types),
+        "crime_types": types,
+        "crime_types_label": types_label(types) if types else None,
+        "raised_month": _month(concern["raised_on"]) if concern.get("raised_on") else None,
+        "since": None,
+        "before": None,
+        "count": None,
+        "earlier": None,
+        "areas": [],
+        "change": None,
+    }
+    if not types:
+        what = concern.get("measured_by") or "other data"
+        record["sentence"] = f"police.uk cannot count this concern; it would be measured by: {what}"
+        return record
+    if not concern.get("raised_on"):
+        when = f" (raised {concern['raised_note']})" if concern.get("raised_note") else ""
+        record["sentence"] = f"No date raised is on record{when}, so there is no since-raised comparison."
+        return record
+    loaded = query.months(store)
+    if not loaded:
+        record["sentence"] = "The police.uk store holds no months yet."
+        return record
+    start, latest = record["raised_month"], loaded[-1]
+    if start > latest:
+        record["sentence"] = (f"Raised in {label(start)}; police.uk months since then are not loaded yet "
+                              f"(the newest is {label(latest)}).")
+        return record
+    since = Period(start, latest)
+    before = since.previous()
+    now = _area_counts(store, since, types, areas)
+    record["since"] = _period(since)
+    record["before"] = _period(before)
+    record["count"] = sum(now.values())
+    have_before = profile.is_fully_loaded(store, before)
+    earlier = _area_counts(store, before, types, areas) if have_before else None
+    record["earlier"] = None if earlier is None else sum(earlier.values())
+    record["areas"] = [{"area": a, "count": now[a], "earlier": None if earlier is None else earlier[a]} for a in areas]
+    what = types_label(types)
+    where = ", ".join(areas)
+    if earlier is None:
+        record["sentence"] = (f"{record['count']:,} {what} records in {where} since it was raised ({since.label}); "
+                              f"no comparison: the {before.months} months before ({before.label}) are not all loaded.")
+        return record
+    change = metrics.compare_counts(record["count"], record["earlier"])
+    record["change"] = {"verdict": change.verdict, "p_value": change.p_value, "percent": change.percent,
+                        "unusual": change.unusual, "direction": change.direction}
+    record["sentence"] = (f"{what} in {where} since it was raised ({since.label}) against the {since.months} months "
+                          f"before: " + change.sentence("records"))
+    return record
+
+
+def _period(period: Period) -> dict:
+    return {"start": period.start, "end": period.end, "label": period.label, "months": period.months}
+
+
+def register_with_evidence(store: Store | None, register: Register, area: str | None = None,
+                           status=None, include_removed: bool = False) -> list[dict]:
+    """The register's listing (open first) with each concern's since-raised evidence under
+    ``evidence`` (None when no store is given), for the Concerns page, the pack and the CLI."""
+    listing = register_concerns.list_concerns(register, area=area, status=status, include_removed=include_removed)
+    if store is None:
+        return [dict(c, evidence=None) for c in listing]
+    cache: dict[tuple, dict] = {}
+    out = []
+    for concern in listing:
+        key = (tuple(concern["crime_types"]), tuple(concern["areas"]), concern["raised_on"], concern["measured_by"],
+               concern["raised_note"])
+        if key not in cache:
+            cache[key] = since_raised(store, concern)
+        out.append(dict(concern, evidence=dict(cache[key], concern_id=concern["id"])))
+    return out
+
+
