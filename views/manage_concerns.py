@@ -87,6 +87,9 @@ def edit_tab() -> None:
         st.info("No concerns for your areas yet: add one in the next tab.")
         return
     by_id = {r["id"]: r for r in records}
+    pending = st.session_state.pop("mc_open_next", None)  # a concern just added opens here
+    if pending in by_id:
+        st.session_state["mc_concern"] = pending
     chosen = st.selectbox("Concern", list(by_id), format_func=lambda i: mc.concern_label(by_id[i]), key="mc_concern",
                           help="Open, in progress, resolved, closed, then removed; newest raised first.")
     record = by_id[chosen]
@@ -205,7 +208,8 @@ def add_tab() -> None:
             st.error(exc.message)
             return
         bump(round_key)
-        done(f"Added “{record['title']}” (reference {record['id']}).")
+        st.session_state["mc_open_next"] = record["id"]
+        done(f"Added “{record['title']}” (reference {record['id']}); it is open in 'Change a concern' for actions.")
 
 
 def suggestions_tab(items: list, snapshot: dict | None) -> None:
@@ -240,6 +244,7 @@ def suggestions_tab(items: list, snapshot: dict | None) -> None:
                     except AreaprofileError as exc:
                         st.error(exc.message)
                     else:
+                        st.session_state["mc_open_next"] = record["id"]
                         done(f"Added “{record['title']}” from the police priorities (reference {record['id']}).")
             with st.form(f"sg_dismiss_{s.key}"):
                 reason = st.text_input("Why it is not a forum concern (optional)", max_chars=2000)
