@@ -84,7 +84,7 @@ def present(fields: dict) -> dict:
 def edit_tab() -> None:
     records = [r for r in rc.list_concerns(reg, include_removed=True) if user.can_edit(r["areas"])]
     if not records:
-        st.info("No concerns for your areas yet: add one in the next tab.")
+        st.info("No concerns for your areas yet: choose 'Add a concern' above.")
         return
     by_id = {r["id"]: r for r in records}
     pending = st.session_state.pop("mc_open_next", None)  # a concern just added opens here
@@ -177,7 +177,7 @@ def edit_tab() -> None:
                 if write(lambda v: rc.set_status(reg, user, chosen, new_status, status_on, expected_version=v)):
                     done(f"Status saved: {mc.STATUS_WORDS[new_status]}.")
 
-        with st.expander("Change the details"):
+        with st.expander("Change the details", expanded=bool(stale)):
             with st.form(f"{prefix}_edit_form"):
                 fields = concern_fields(prefix, record, mc.editable_areas(user))
                 if st.form_submit_button("Save changes", type="primary"):
@@ -203,13 +203,14 @@ def add_tab() -> None:
         submitted = st.form_submit_button("Add concern", type="primary")
     if submitted:
         try:
-            record = rc.add_concern(reg, user, **present(fields))
+            record = rc.add_concern(reg, user, **fields)
         except AreaprofileError as exc:
             st.error(exc.message)
             return
         bump(round_key)
         st.session_state["mc_open_next"] = record["id"]
-        done(f"Added “{record['title']}” (reference {record['id']}); it is open in 'Change a concern' for actions.")
+        st.session_state["mc_section_next"] = "change"
+        done(f"Added “{record['title']}” (reference {record['id']}); it is open below, ready for actions.")
 
 
 def suggestions_tab(items: list, snapshot: dict | None) -> None:
@@ -245,6 +246,7 @@ def suggestions_tab(items: list, snapshot: dict | None) -> None:
                         st.error(exc.message)
                     else:
                         st.session_state["mc_open_next"] = record["id"]
+                        st.session_state["mc_section_next"] = "change"
                         done(f"Added “{record['title']}” from the police priorities (reference {record['id']}).")
             with st.form(f"sg_dismiss_{s.key}"):
                 reason = st.text_input("Why it is not a forum concern (optional)", max_chars=2000)
@@ -263,10 +265,14 @@ with ui.friendly_errors():
     snapshot = police.latest_snapshot(police.snapshot_folder(ui.store().path))
     allowed_areas = set(mc.editable_areas(user))
     suggested = [s for s in sg.open_suggestions(reg, snapshot) if allowed_areas.intersection(s.areas)]
-    tabs = st.tabs(["Change a concern", "Add a concern", f"Suggested by police ({len(suggested)})"])
-    with tabs[0]:
+    sections = {"change": "Change a concern", "add": "Add a concern", "suggested": f"Suggested by police ({len(suggested)})"}
+    pending = st.session_state.pop("mc_section_next", None)
+    if pending:
+        st.session_state["mc_section"] = pending
+    section = st.radio("What to do", list(sections), format_func=sections.get, key="mc_section", horizontal=True)
+    if section == "change":
         edit_tab()
-    with tabs[1]:
+    elif section == "add":
         add_tab()
-    with tabs[2]:
+    else:
         suggestions_tab(suggested, snapshot)
