@@ -12,11 +12,13 @@ The month a concern was raised counts as 'since' (police.uk publishes whole mont
 
 from __future__ import annotations
 
+import functools
+
 
 from areaprofile import knowledge as kb_module
-from areaprofile import metrics, profile, query
+from areaprofile import metrics, query
 from areaprofile.concerns import types_label
-from areaprofile.periods import Period, label
+from areaprofile.periods import Period, label, month_list
 from areaprofile.query import Store
 from areaprofile.register import concerns as register_concerns
 from areaprofile.register.db import Register
@@ -26,10 +28,34 @@ def _month(day: str) -> str:
     return day[:7]
 
 
-def _area_counts(store: Store, period: Period, types: list[str], areas: list[str]) -> dict[str, int]:
-    frame = query.counts(store, ["area"], start=period.start, end=period.end, crime_types=types)
-    found = {r.area: int(r.count) for r in frame.itertuples(index=False)}
-    return {area: found.get(area, 0) for area in areas}
+class _StoreCounts:
+    """Published rows per (area, month, crime type) from :func:`query.counts`, and the months
+    loaded, read once per store version: every since/before figure is a sum of these, so a
+    listing of hundreds of concerns costs two queries."""
+
+    def __init__(self, store: Store):
+        frame = query.counts(store, ["area", "month", "crime_type"])
+        self.table = {(r.area, r.month, r.crime_type): int(r.count) for r in frame.itertuples(index=False)}
+        self.months = query.months(store)
+        self.loaded = set(self.months)
+
+    def by_area(self, period: Period, types: list[str], areas: list[str]) -> dict[str, int]:
+        months = month_list(period.start, period.end)
+        return {area: sum(self.table.get((area, month, t), 0) for month in months for t in types) for area in areas}
+
+    def fully_loaded(self, period: Period) -> bool:
+        return all(month in self.loaded for month in month_list(period.start, period.end))
+
+
+_counts: dict[tuple[str, str], _StoreCounts] = {}
+
+
+def _store_counts(store: Store) -> _StoreCounts:
+    key = (str(store.path), store.version)
+    if key not in _counts:
+        _counts.clear()
+        _counts[key] = _StoreCounts(store)
+    return _counts[key]
 
 
 def since_raised(store: Store, concern: dict) -> dict:
@@ -62,7 +88,8 @@ def since_raised(store: Store, concern: dict) -> dict:
         when = f" (raised {concern['raised_note']})" if concern.get("raised_note") else ""
         record["sentence"] = f"No date raised is on record{when}, so there is no since-raised comparison."
         return record
-    loaded = query.months(store)
+    counts = _store_counts(store)
+    loaded = counts.months
     if not loaded:
         record["sentence"] = "The police.uk store holds no months yet."
         return record
@@ -73,12 +100,11 @@ def since_raised(store: Store, concern: dict) -> dict:
         return record
     since = Period(start, latest)
     before = since.previous()
-    now = _area_counts(store, since, types, areas)
+    now = counts.by_area(since, types, areas)
     record["since"] = _period(since)
     record["before"] = _period(before)
     record["count"] = sum(now.values())
-    have_before = profile.is_fully_loaded(store, before)
-    earlier = _area_counts(store, before, types, areas) if have_before else None
+    earlier = counts.by_area(before, types, areas) if counts.fully_loaded(before) else None
     record["earlier"] = None if earlier is None else sum(earlier.values())
     record["areas"] = [{"area": a, "count": now[a], "earlier": None if earlier is None else earlier[a]} for a in areas]
     what = types_label(types)
@@ -87,12 +113,18 @@ def since_raised(store: Store, concern: dict) -> dict:
         record["sentence"] = (f"{record['count']:,} {what} records in {where} since it was raised ({since.label}); "
                               f"no comparison: the {before.months} months before ({before.label}) are not all loaded.")
         return record
-    change = metrics.compare_counts(record["count"], record["earlier"])
+    change = _compare(record["count"], record["earlier"])
     record["change"] = {"verdict": change.verdict, "p_value": change.p_value, "percent": change.percent,
                         "unusual": change.unusual, "direction": change.direction}
     record["sentence"] = (f"{what} in {where} since it was raised ({since.label}) against the {since.months} months "
                           f"before: " + change.sentence("records"))
     return record
+
+
+@functools.lru_cache(maxsize=4096)
+def _compare(current: int, earlier: int) -> metrics.Change:
+    """The exact test, remembered: a listing asks the same pairs again and again."""
+    return metrics.compare_counts(current, earlier)
 
 
 def _period(period: Period) -> dict:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pandas as pd
 
 from areaprofile import knowledge
-from areaprofile.config import AREAS, CRIME_TYPES
+from areaprofile.config import CRIME_TYPES
 from areaprofile.register import models
-from areaprofile.register.validate import DEFAULT_PLAN
+from areaprofile.register.validate import DEFAULT_PLAN, area_names
 
 #: What each kind of history entry means, in words.
 CHANGE_WORDS = {"add": "Added", "edit": "Edited", "status": "Status changed", "action": "Action added",
@@ -31,7 +31,8 @@ CELL_TEXT = 400
 
 def editable_areas(user) -> list[str]:
     """The areas this account may add concerns for, in the usual order."""
-    return list(AREAS) if user.is_admin else [a for a in AREAS if a in user.areas]
+    areas = area_names()
+    return list(areas) if user.is_admin else [a for a in areas if a in user.areas]
 
 
 def link_choices(existing: list[str] | tuple[str, ...] = ()) -> dict[str, str]:

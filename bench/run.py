@@ -266,6 +266,7 @@ def _subprocess_figures(script: Path, store_path: Path, runs: int, quick: bool) 
 def others_rows(store_path: Path, runs: int, quick: bool) -> list[Row]:
     rows = _other_bench("hotspots", "hotspot computation", "cold: all b&nes", store_path, runs, quick)
     rows += _other_bench("report", "PDF pack time", "pack, whole", store_path, runs, quick)
+    rows += _other_bench("register", "register: save an edit", "sqlite: save an edit", store_path, runs, quick)
     return rows
 
 

@@ -1,12 +1,11 @@
 """Concerns & priorities: the live concerns register for an area (open ones first, with their
 status, what was done and the police.uk numbers since each was raised; resolved and closed ones
 folded below); or start from the plan priorities and see how the related numbers moved in all
-five areas. The view and plan are kept in the URL."""
+the partnership's areas. The view and plan are kept in the URL."""
 
 import streamlit as st
 
 from areaprofile import concerns, ui
-from areaprofile.config import AREAS
 
 VIEWS = {"concerns": "Start from an area's concerns", "priorities": "Start from the plan priorities"}
 ALL_PLANS = "all"
@@ -89,13 +88,15 @@ def live_card(r: dict) -> None:
 
 def concerns_view(selection) -> None:
     def pick_area() -> None:
-        st.session_state["area"] = st.session_state["concerns_area"] or "All B&NES"
+        st.session_state["area"] = st.session_state["concerns_area"] or ui.everywhere()
 
+    areas = list(ui.area_names())
     st.session_state["concerns_area"] = selection.area
-    st.selectbox("Forum area", AREAS, key="concerns_area", placeholder="Choose an area forum", on_change=pick_area,
+    st.selectbox("Forum area", areas, key="concerns_area", placeholder="Choose an area forum", on_change=pick_area,
                  help="The same choice as the Area in the sidebar.")
     if not selection.area:
-        st.info("Pick one of the five forum areas above (or in the sidebar) to see the concerns raised for it.")
+        st.info(f"Pick one of the {ui.how_many(len(areas))} forum areas above (or in the sidebar) to see the concerns "
+                "raised for it.")
         return
     live = ui.get_with_register("live_concerns.for_area", selection.area)
     ui.active_title(live["sentence"])
@@ -119,13 +120,14 @@ def concerns_view(selection) -> None:
 
 
 def priorities_view(selection) -> None:
-    plans = concerns.plan_choices()
+    plans = get("plan_choices")
+    default_plan = get("default_measures_plan") or (plans[0]["id"] if plans else ALL_PLANS)
     ids = [ALL_PLANS] + [p["id"] for p in plans]
     titles = {ALL_PLANS: "All plans"} | {p["id"]: f"{p['title']} ({p['status']})" for p in plans}
-    url_choice("plan", "concerns_plan", ids, concerns.DEFAULT_MEASURES_PLAN)
+    url_choice("plan", "concerns_plan", ids, default_plan)
     st.selectbox("Plan", ids, format_func=titles.get, key="concerns_plan")
     plan_id = st.session_state["concerns_plan"]
-    to_url("plan", plan_id, concerns.DEFAULT_MEASURES_PLAN)
+    to_url("plan", plan_id, default_plan)
 
     evidence = get("priority_evidence", selection, None if plan_id == ALL_PLANS else plan_id)
     ui.active_title(concerns.priorities_sentence(evidence))
@@ -159,7 +161,7 @@ def priorities_view(selection) -> None:
                                             "Count": st.column_config.NumberColumn(format="localized"),
                                             "Per 1,000 residents": st.column_config.NumberColumn(format="%.1f")})
                 st.caption(f"{p['period']}. 'Own concern': the area's forum raised a concern counted by this type; "
-                           "'B&NES-wide': only a concern raised for every area counts it.")
+                           f"'{ui.settings().short_name}-wide': only a concern raised for every area counts it.")
             if p["concerns"]:
                 st.markdown("**Concerns linked to it**")
                 st.dataframe(concerns.priority_concerns_table(p), hide_index=True, width="stretch",

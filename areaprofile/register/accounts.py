@@ -19,9 +19,9 @@ from typing import Iterable
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
+from argon2 import profiles as argon2_profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from areaprofile import config
 from areaprofile.register import models, validate
 from areaprofile.register.clock import iso, utcnow
 from areaprofile.register.db import Register
@@ -36,17 +36,39 @@ MIN_PASSWORD = 10
 DEFAULT_IDLE_MINUTES = 30
 
 WRONG = "That name and password do not match an account; check both and try again."
-LOCKED = "Too many failed sign-ins for this name: wait 15 minutes, then try again."
+LOCKED = f"Too many failed sign-ins for this name: wait {FAILURE_WINDOW.seconds // 60} minutes, then try again."
 
-_hasher = PasswordHasher()
-_dummy_hash: list[str] = []
+#: argon2-cffi parameter profile ($AREAPROFILE_ARGON2_PROFILE; the tests use CHEAPEST to save time).
+DEFAULT_PROFILE = "RFC_9106_LOW_MEMORY"
+
+
+def _hasher() -> PasswordHasher:
+    """The hasher for new passwords (a stored hash carries its own parameters for checking)."""
+    name = os.environ.get("AREAPROFILE_ARGON2_PROFILE") or DEFAULT_PROFILE
+    if name not in _hashers:
+        _hashers[name] = _make_hasher(name)
+    return _hashers[name]
+
+
+_hashers: dict[str, PasswordHasher] = {}
+
+
+def _make_hasher(name: str) -> PasswordHasher:
+    profile = getattr(argon2_profiles, name, None) if name.isupper() else None
+    if profile is None:
+        raise AccountError(f"Unknown AREAPROFILE_ARGON2_PROFILE '{name[:40]}'; use {DEFAULT_PROFILE}.")
+    return PasswordHasher.from_parameters(profile)
+
+
+_dummy_hashes: dict[int, str] = {}
 
 
 def _dummy() -> str:
     """A hash verified against when a name is unknown, so a wrong name costs as long as a wrong password."""
-    if not _dummy_hash:
-        _dummy_hash.append(_hasher.hash("not a password of anyone"))
-    return _dummy_hash[0]
+    hasher = _hasher()
+    if id(hasher) not in _dummy_hashes:
+        _dummy_hashes[id(hasher)] = hasher.hash("not a password of anyone")
+    return _dummy_hashes[id(hasher)]
 
 
 class SignInFailed(RegisterError):
@@ -139,11 +161,11 @@ def add_user(register: Register, name: str, password: str, role: str, areas: Ite
     role = _check_role(role)
     chosen = validate.areas(list(areas)) if list(areas or []) else []
     if role == "editor" and not chosen:
-        raise AccountError(f"An editor needs their areas (--areas), from {', '.join(config.AREAS)}.")
+        raise AccountError(f"An editor needs their areas (--areas), from {', '.join(validate.area_names())}.")
     if isinstance(by, User) and not by.is_admin:
         raise AccountError("Only an admin can add accounts.")
     creator = by.name if isinstance(by, User) else validate.account_name(by)
-    digest = _hasher.hash(_check_password(password))
+    digest = _hasher().hash(_check_password(password))
     now = utcnow()
     with register.write() as conn:
         if conn.execute(sa.select(U.c.name).where(U.c.name_key == _key(display))).first():
@@ -162,7 +184,7 @@ def list_users(register: Register) -> list[dict]:
 
 
 def set_password(register: Register, name: str, password: str) -> None:
-    digest = _hasher.hash(_check_password(password))
+    digest = _hasher().hash(_check_password(password))
     with register.write() as conn:
         result = conn.execute(U.update().where(U.c.name_key == _key(name)).values(password_hash=digest, updated_at=utcnow()))
         if result.rowcount != 1:
@@ -232,7 +254,7 @@ def _verify(digest: str, password) -> bool:
     if not isinstance(password, str) or not password or len(password) > 1024:
         return False
     try:
-        return _hasher.verify(digest, password)
+        return _hasher().verify(digest, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

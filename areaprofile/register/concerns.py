@@ -23,7 +23,6 @@ from typing import Iterable
 
 import sqlalchemy as sa
 
-from areaprofile import config
 from areaprofile.register import models, validate
 from areaprofile.register.accounts import User, require_can_edit
 from areaprofile.register.clock import clock_text, iso, utcnow
@@ -81,7 +80,7 @@ def _record(row, actions: list[dict]) -> dict:
         "version": row.version,
         "title": row.title,
         "summary": row.summary,
-        "areas": [a for a in config.AREAS if a in (row.areas or [])] + [a for a in (row.areas or []) if a not in config.AREAS],
+        "areas": list(row.areas or []),  # stored in the partnership's order by validate.areas
         "raised_on": _date(row.raised_on),
         "raised_note": row.raised_note,
         "raised_by_kind": row.raised_by_kind,
@@ -217,17 +216,18 @@ def stale_error(conn: sa.Connection, concern_id: str, expected: int) -> StaleVer
     )
 
 
-def bump(conn: sa.Connection, concern_id: str, expected: int, author: str, values: dict) -> int:
-    """Apply ``values`` only if the concern is still at ``expected``; the new version number."""
+def bump(conn: sa.Connection, concern_id: str, expected: int, author: str, values: dict, steps: int = 1) -> int:
+    """Apply ``values`` only if the concern is still at ``expected``; the new version number
+    (``steps`` versions on, when one transaction records several changes, e.g. an import)."""
     now = utcnow()
     result = conn.execute(
         sa.update(C)
         .where(C.c.id == concern_id, C.c.version == expected)
-        .values(**values, version=expected + 1, updated_at=now, updated_by=author)
+        .values(**values, version=expected + steps, updated_at=now, updated_by=author)
     )
     if result.rowcount != 1:
         raise stale_error(conn, concern_id, expected)
-    return expected + 1
+    return expected + steps
 
 
 def append_history(conn: sa.Connection, concern_id: str, version: int, author: str, change: str, changes: dict) -> None:
@@ -280,7 +280,7 @@ def _slug(text: str) -> str:
 
 
 def new_concern_id(conn: sa.Connection, areas: list[str], raised_on: dt.date) -> str:
-    """A fresh id that says where and when: 'keynsham-2026-03-14-a3f9'."""
+    """A fresh id that says where and when: '<area>-2026-03-14-a3f9'."""
     stem = f"{_slug(areas[0])}-{raised_on.isoformat()}"
     new_id = f"{stem}-{secrets.token_hex(2)}"
     while conn.execute(sa.select(C.c.id).where(C.c.id == new_id)).first():
@@ -306,11 +306,20 @@ def insert_concern(conn: sa.Connection, author: str, concern_id: str, fields: di
                      if k in EDITABLE or k in ("status", "status_on", "removed_reason")})
 
 
-def insert_action(conn: sa.Connection, author: str, concern_id: str, taken_on: dt.date, text: str, who: str) -> dict:
-    """Insert one action (inside a write whose caller bumps the version); its history value."""
-    result = conn.execute(A.insert().values(concern_id=concern_id, taken_on=taken_on, text=text, who=who,
-                                            recorded_at=utcnow(), recorded_by=author))
-    return {"id": result.inserted_primary_key[0], "date": taken_on.isoformat(), "text": text, "by": who}
+def insert_actions(conn: sa.Connection, author: str, concern_id: str, first_version: int, actions: list[dict],
+                   change: str) -> None:
+    """Insert actions ({date, text, by}) with one history entry each, numbered from
+    ``first_version`` (inside a write whose caller has bumped the version to match)."""
+    now = utcnow()
+    rows = [{"concern_id": concern_id, "taken_on": a["date"], "text": a["text"], "who": a["by"], "recorded_at": now,
+             "recorded_by": author} for a in actions]
+    ids = conn.execute(A.insert().returning(A.c.id, sort_by_parameter_order=True), rows).scalars().all()
+    conn.execute(H.insert(), [
+        {"concern_id": concern_id, "version": first_version + i, "at": now, "account": author, "change": change,
+         "changes": {"action": {"before": None, "after": {"id": action_id, "date": a["date"].isoformat(),
+                                                          "text": a["text"], "by": a["by"]}}}}
+        for i, (action_id, a) in enumerate(zip(ids, actions))
+    ])
 
 
 def add_concern(
@@ -438,8 +447,7 @@ def add_action(register: Register, by: User | str, concern_id: str, *, taken_on:
         if isinstance(by, User):
             require_can_edit(by, row.areas)
         version = bump(conn, row.id, expected, author, {})
-        action = insert_action(conn, author, row.id, when, body, doer)
-        append_history(conn, row.id, version, author, "action", {"action": {"before": None, "after": action}})
+        insert_actions(conn, author, row.id, version, [{"date": when, "text": body, "by": doer}], "action")
         return _read_one(conn, row.id)
 
 

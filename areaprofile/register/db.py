@@ -23,15 +23,14 @@ from pathlib import Path
 from typing import Iterator
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
 from areaprofile import config
 from areaprofile.errors import AreaprofileError
 
 ENV_VAR = "AREAPROFILE_REGISTER"
+#: The newest migration in migrations/versions (a test checks it is Alembic's head). A register
+#: already there opens without loading Alembic at all, which keeps the CLI and pages quick.
+HEAD = "0002"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: Seconds a writer waits for another writer's lock before giving up with a sentence.
 LOCK_WAIT_SECONDS = 30
@@ -140,7 +139,9 @@ def _engine(url: str) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
-def _alembic_config(conn: sa.Connection) -> Config:
+def _alembic_config(conn: sa.Connection | None):
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = conn
@@ -148,29 +149,40 @@ def _alembic_config(conn: sa.Connection) -> Config:
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
+
+
+def _revision(conn: sa.Connection) -> str | None:
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def schema_revision(register: Register) -> str | None:
     """The schema version the register is at (None before the first migration)."""
     with register.engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return _revision(conn)
 
 
 def migrate(register: Register, revision: str = "head", seed: bool = True) -> None:
     """Bring the schema up to ``revision`` and seed on the first run, in one locked transaction."""
-    script = ScriptDirectory.from_config(_alembic_config(None))
-    known = {rev.revision for rev in script.walk_revisions()}
     with register.write() as conn:
         if register.dialect == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SETUP_LOCK_KEY})
-        current = MigrationContext.configure(conn).get_current_revision()
-        if current is not None and current not in known:
-            raise AreaprofileError(
-                f"The register at {register.label} was written by a newer areaprofile (schema {current}); "
-                "upgrade areaprofile before opening it."
-            )
-        command.upgrade(_alembic_config(conn), revision)
+        current = _revision(conn)
+        if not (current == HEAD and revision in ("head", HEAD)):
+            from alembic import command
+            from alembic.script import ScriptDirectory
+
+            known = {rev.revision for rev in ScriptDirectory.from_config(_alembic_config(None)).walk_revisions()}
+            if current is not None and current not in known:
+                raise AreaprofileError(
+                    f"The register at {register.label} was written by a newer areaprofile (schema {current}); "
+                    "upgrade areaprofile before opening it."
+                )
+            command.upgrade(_alembic_config(conn), revision)
         if seed:
             from areaprofile.register import seed as seed_module
 

@@ -134,13 +134,14 @@ def _kind(path: Path) -> str:
 # Reading a file
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """Safe YAML without anchors and aliases (a small file could otherwise expand enormously)."""
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~20x faster
 
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
+
+def _refuse_aliases(text: str) -> None:
+    """Refuse anchors and aliases: a small file could otherwise expand enormously."""
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
             raise ImportRefused("The YAML file uses aliases (*name); write each value out in full.")
-        return super().compose_node(parent, index)
 
 
 def read_entries(path: str | Path) -> list[dict]:
@@ -162,7 +163,8 @@ def read_entries(path: str | Path) -> list[dict]:
 
 def _yaml_entries(name: str, text: str) -> list[dict]:
     try:
-        document = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+        _refuse_aliases(text)
+        document = yaml.load(text, Loader=_Loader)  # noqa: S506 - the safe loader (C or Python)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" near line {mark.line + 1}" if mark is not None else ""
@@ -398,20 +400,20 @@ def import_file(register: Register, path: str | Path, by: User | str) -> ImportS
                         sa.select(models.actions).where(models.actions.c.concern_id == concern_id))}
                     if not changes and all(a["id"] in current_actions for a in item.actions):
                         unchanged += 1
+                fresh = []
                 for action in item.actions:
                     known = current_actions.get(action["id"]) if action["id"] is not None else None
-                    if known is not None:
-                        same = (known.taken_on == action["date"] and known.text == action["text"] and known.who == action["by"])
-                        if not same:
-                            raise ImportRefused(
-                                f"{item.label}: action {action['id']} differs from the register's; an import adds "
-                                "actions but never rewrites one (leave its id empty to add it as a new action)."
-                            )
-                        continue
-                    version = rc.bump(conn, concern_id, version, author, {})
-                    value = rc.insert_action(conn, author, concern_id, action["date"], action["text"], action["by"])
-                    rc.append_history(conn, concern_id, version, author, "import", {"action": {"before": None, "after": value}})
-                    new_actions += 1
+                    if known is None:
+                        fresh.append(action)
+                    elif (known.taken_on, known.text, known.who) != (action["date"], action["text"], action["by"]):
+                        raise ImportRefused(
+                            f"{item.label}: action {action['id']} differs from the register's; an import adds "
+                            "actions but never rewrites one (leave its id empty to add it as a new action)."
+                        )
+                if fresh:
+                    version = rc.bump(conn, concern_id, version, author, {}, steps=len(fresh))
+                    rc.insert_actions(conn, author, concern_id, version - len(fresh) + 1, fresh, "import")
+                    new_actions += len(fresh)
     except rc.StaleVersion as exc:
         raise ImportRefused(f"Nothing was imported: a concern changed while importing ({exc.message})") from None
     except rc.NotAllowed as exc:

@@ -33,6 +33,7 @@ def _source_text(kb: kb_module.Knowledge, source: dict) -> str:
 def seed_rows(knowledge: kb_module.Knowledge | None = None) -> list[dict]:
     """The seed concerns as register rows (without the timestamps)."""
     kb = knowledge or kb_module.load_knowledge()
+    seeded_from = SEED_PLAN if SEED_PLAN in kb.plans else "concerns.yaml"  # another partnership's knowledge
     rows = []
     for c in kb.concerns.values():
         sources = [c["source"]] + list(c.get("see_also") or [])
@@ -55,7 +56,7 @@ def seed_rows(knowledge: kb_module.Knowledge | None = None) -> list[dict]:
                 "status_on": None,
                 "removed_reason": None,
                 "status_before_removal": None,
-                "seeded_from": SEED_PLAN,
+                "seeded_from": seeded_from,
                 "version": 1,
             }
         )
@@ -83,7 +84,7 @@ def seed_if_new(conn: sa.Connection) -> int:
                     "at": now,
                     "account": SEED_ACCOUNT,
                     "change": "seed",
-                    "changes": {"seeded_from": {"before": None, "after": SEED_PLAN}},
+                    "changes": {"seeded_from": {"before": None, "after": row["seeded_from"]}},
                 }
                 for row in rows
             ],

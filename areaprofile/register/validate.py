@@ -116,22 +116,29 @@ def parse_date(value, what: str, today: dt.date | None = None) -> dt.date:
     return value
 
 
+def area_names() -> tuple[str, ...]:
+    """The forum areas the register accepts: the default partnership's (``$AREAPROFILE_LA``)."""
+    return kb_module.read_only_knowledge().areas
+
+
 def areas(values: Iterable[str] | str) -> list[str]:
-    """Forum area names spelled as in the configuration, in its order, each once."""
+    """Forum area names spelled as in the partnership's settings, in their order, each once."""
     if isinstance(values, str):
         values = [values]
+    known = area_names()
+    by_key = {name.casefold(): name for name in known}
     chosen = []
     for value in values or []:
-        try:
-            chosen.append(kb_module.normalise_area(value))
-        except AreaprofileError:
+        name = by_key.get(" ".join(str(value).split()).casefold())
+        if name is None:
             shown = clean_text(str(value), "area")[:60]
-            hint = difflib.get_close_matches(shown, config.AREAS, n=1)
+            hint = difflib.get_close_matches(shown, known, n=1)
             suggestion = f" (did you mean {hint[0]}?)" if hint else ""
-            raise InvalidField(f"Unknown area '{shown}'{suggestion}; choose from {', '.join(config.AREAS)}.") from None
+            raise InvalidField(f"Unknown area '{shown}'{suggestion}; choose from {', '.join(known)}.")
+        chosen.append(name)
     if not chosen:
-        raise InvalidField(f"Choose at least one area: {', '.join(config.AREAS)}.")
-    return [a for a in config.AREAS if a in chosen]
+        raise InvalidField(f"Choose at least one area: {', '.join(known)}.")
+    return [a for a in known if a in chosen]
 
 
 def crime_types(values: Iterable[str] | None) -> list[str]:
@@ -156,7 +163,7 @@ def crime_types(values: Iterable[str] | None) -> list[str]:
 
 def links(values: Iterable[str] | None, knowledge: kb_module.Knowledge | None = None) -> list[str]:
     """Plan priority, objective or measure ids; a bare id (``asb``) means the default plan's."""
-    kb = knowledge or kb_module.load_knowledge()
+    kb = knowledge or kb_module.read_only_knowledge()
     out = []
     for value in values or []:
         text = str(value).strip()

@@ -33,7 +33,7 @@ from pyproj import Transformer
 from shapely.geometry import Polygon
 
 from areaprofile.errors import AreaprofileError
-from areaprofile.sources.download import FORCE_ID, POLICE_API, Progress, _base, _Http, _write_atomic
+from areaprofile.sources.download import POLICE_API, HttpClient, Progress, _base, _write_atomic
 
 __all__ = ["SNAPSHOT_FOLDER", "assign_areas", "fetch_priorities", "html_to_text", "latest_snapshot", "snapshot_folder", "write_snapshot"]
 
@@ -126,20 +126,25 @@ def _priority(record: Any) -> dict | None:
 def fetch_priorities(
     area_shapes: dict[str, Any],
     *,
-    force: str = FORCE_ID,
+    force: str | None = None,
     base_url: str | None = None,
     attempts: int = 4,
     backoff: float = 2.0,
     timeout: float = 60.0,
     progress: Progress = lambda message: None,
 ) -> dict:
-    """Every neighbourhood of ``force`` with its areas and priorities, as a snapshot dict.
+    """Every neighbourhood of ``force`` (default: the partnership's first force) with its areas and
+    priorities, as a snapshot dict.
 
     Only neighbourhoods that overlap a forum area keep their priorities (the others are listed
     by id and name, so a reader can see nothing was missed). The base URL comes from
     ``base_url``, else ``AREAPROFILE_POLICE_API``, else data.police.uk."""
+    if force is None:
+        from areaprofile import partnership
+
+        force = partnership.default().force.id
     base = _base(base_url, "AREAPROFILE_POLICE_API", POLICE_API)
-    http = _Http(timeout=timeout, attempts=attempts, backoff=backoff, progress=progress)
+    http = HttpClient(timeout=timeout, attempts=attempts, backoff=backoff, progress=progress)
     force_path = f"{base}/{urllib.parse.quote(force, safe='')}"
     listed = http.get_json(f"{force_path}/neighbourhoods", None, label=f"the {force} neighbourhoods")
     if not isinstance(listed, list):
@@ -183,9 +188,10 @@ def write_snapshot(snapshot: dict, folder: str | Path) -> Path:
     return path
 
 
-def latest_snapshot(folder: str | Path, force: str = FORCE_ID) -> dict | None:
-    """The newest readable snapshot for ``force`` in ``folder``, or None when there is none."""
-    for path in sorted(Path(folder).glob(f"{force}-????-??-??.json"), reverse=True):
+def latest_snapshot(folder: str | Path, force: str | None = None) -> dict | None:
+    """The newest readable snapshot (for ``force``, or any force) in ``folder``, or None when there is none."""
+    paths = Path(folder).glob(f"{force}-????-??-??.json" if force else "*-????-??-??.json")
+    for path in sorted(paths, key=lambda p: (p.name[-15:], p.name), reverse=True):
         try:
             snapshot = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):

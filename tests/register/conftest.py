@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from areaprofile.register import db
 from tests.register.postgres import PostgresServer
+
+# Real Argon2id, with argon2-cffi's cheapest parameters: the default costs ~1 s per hash on a
+# busy CI machine and the sign-in tests hash dozens of times. test_accounts checks the default.
+os.environ.setdefault("AREAPROFILE_ARGON2_PROFILE", "CHEAPEST")
 
 
 @pytest.fixture(scope="session")

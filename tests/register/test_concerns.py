@@ -9,7 +9,7 @@ import threading
 import pytest
 import yaml
 
-from areaprofile import config
+from areaprofile import partnership
 from areaprofile.register import accounts, concerns as rc, models, seed
 from areaprofile.register.validate import InvalidField
 from tests.register.helpers import snapshot
@@ -24,14 +24,15 @@ def _new(register, by="alice", **overrides):
 
 
 def test_first_open_seeds_the_knowledge_concerns_with_their_ids(register):
-    data = yaml.safe_load((config.KNOWLEDGE_DIR / "concerns.yaml").read_text(encoding="utf-8"))
+    settings = partnership.default()
+    data = yaml.safe_load((settings.knowledge_dir / "concerns.yaml").read_text(encoding="utf-8"))
     expected = {c["id"]: c for c in data["concerns"]}
     listed = {c["id"]: c for c in rc.list_concerns(register)}
     assert set(listed) == set(expected)
     for concern_id, item in expected.items():
         record = listed[concern_id]
         assert record["title"] == " ".join(item["title"].split())
-        assert record["areas"] == [a for a in config.AREAS if a in item["areas"]]
+        assert record["areas"] == [a for a in settings.area_names if a in item["areas"]]
         assert record["links"] == item["priorities"]
         assert record["seeded_from"] == seed.SEED_PLAN and record["status"] == "open" and record["version"] == 1
         assert record["raised_note"] == str(item["raised"])
