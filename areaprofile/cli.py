@@ -90,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
                           help="published crime type, or all-crime / asb (repeatable; default: every type)")
     hotspots.add_argument("--from", dest="start", default=None, help="first month, YYYY-MM (default: 2 months before --to)")
     hotspots.add_argument("--to", dest="end", default=None, help="last month, YYYY-MM (default: the latest loaded)")
+    hotspots.add_argument("--classify", action="store_true",
+                          help="add each cell's label over the 12 quarters to --to (new, persistent, intensifying, "
+                               "diminishing, sporadic, historical, not a hotspot) and its Mann-Kendall trend")
     hotspots.add_argument("--format", choices=("json", "csv"), default="csv")
     hotspots.add_argument("--store", type=Path, default=None)
     hotspots.add_argument("--scheme", default=None, help=SCHEME_HELP)
@@ -102,7 +105,9 @@ def _parser() -> argparse.ArgumentParser:
     accuracy.add_argument("--test-to", default=None, help="last test month, YYYY-MM (default: the latest loaded)")
     accuracy.add_argument("--train-months", type=int, default=12, help="calendar months before each test month to train on")
     accuracy.add_argument("--coverage", type=float, default=0.01, help="share of the land to choose, e.g. 0.01 or 0.05")
-    accuracy.add_argument("--method", default=None, help="naive, recent, kde, gi-star or recent-smoothed (default: the page's)")
+    accuracy.add_argument("--method", default=None,
+                          help="naive, recent, kde, gi-star, recent-smoothed, smoothed-0.1, smoothed-0.3 or smoothed-1 "
+                               "(default: recent-smoothed)")
     accuracy.add_argument("--area", default=None, help=AREA_HELP + " (default: the whole partnership)")
     accuracy.add_argument("--format", choices=("json",), default="json")
     accuracy.add_argument("--store", type=Path, default=None)
@@ -489,6 +494,13 @@ def _hotspots(args) -> int:
     selection = Selection(area=query.check_area(args.area, store), period=Period(start, end),
                           crime_types=hotspots.types_key(args.crime_type))
     cells = hotspots.hot_cells(store, selection, permutations=hotspots.PERMUTATIONS).drop(columns="_cell")
+    if args.classify:
+        from areaprofile import hotspot_trends
+
+        trends = hotspot_trends.trends(store, selection).cells.rename(columns={"s": "trend_s", "tau": "trend_tau",
+                                                                              "p": "trend_p"})
+        cells = cells.merge(trends[["cell_id", "label", "hot_quarters", "trend_s", "trend_tau", "trend_p"]],
+                            on="cell_id", how="left")
     if args.format == "json":
         records = cells.to_dict(orient="records")
         for record in records:
@@ -503,14 +515,14 @@ def _hotspots(args) -> int:
 
 
 def _hotspot_accuracy(args) -> int:
-    from areaprofile import hotspot_accuracy, query
+    from areaprofile import forecast_ceiling, hotspot_accuracy, query
 
     store = query.open_store(args.store, args.scheme)
     result = hotspot_accuracy.evaluate(
         store, args.crime_type, args.test_from, args.test_to, train_months=args.train_months,
         coverage=args.coverage, method_name=args.method or hotspot_accuracy.DEFAULT_METHOD, area=args.area,
     )
-    print(json.dumps(result.as_dict(), ensure_ascii=False))
+    print(json.dumps(forecast_ceiling.accuracy_json(store, result), ensure_ascii=False))
     return 0
 
 

@@ -33,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from areaprofile import follow_up as follow_up_module
-from areaprofile import knowledge, metrics, partnership, profile, query
+from areaprofile import hotspot_trends, knowledge, metrics, partnership, profile, query
 from areaprofile.config import ASB, CRIME_TYPES
 from areaprofile.errors import AreaprofileError
 from areaprofile.periods import Period, shift
@@ -123,6 +123,8 @@ class Pack:
     caveats: tuple[str, ...] = ()
     attribution: str = ""
     summary: list[str] = field(default_factory=list)
+    #: One line naming the area's persistent and new hotspots (:func:`hotspots_line`).
+    hotspots_line: str = ""
     #: Words from the partnership's settings: the heading, the line above it, the area scheme.
     heading: str = ""
     kicker: str = ""
@@ -438,6 +440,7 @@ def build_pack(store: Store, area: str, month: str | None = None, suppress_under
         knowledge_note=settings.knowledge_note,
     )
     pack.summary = summary_sentences(pack)
+    pack.hotspots_line = hotspots_line(hotspot_trends.trends(store, month_selection))
     if register is not None:
         pack.follow_up = follow_up_for(register, area, last_meeting)
     return pack
@@ -451,6 +454,32 @@ def follow_up_for(register, area: str, last_meeting=None) -> follow_up_module.Fo
     since = None if last_meeting in (None, "") else parse_date(last_meeting, "last meeting date")
     records = register_concerns.list_concerns(register, area=area)
     return follow_up_module.build_follow_up(records, area, since=since)
+
+
+def hotspots_line(trends: hotspot_trends.Trends, limit: int = 2) -> str:
+    """One line: the area's persistent and new hotspots over three years, named by their busiest
+    'on or near' place (crime and ASB together). Persistent counts every cell hot in most quarters
+    including the latest, and says how many of them are intensifying."""
+    if not trends.available:
+        return f"Hotspots over time: not enough months loaded ({trends.span_label})."
+    counts = trends.counts()
+
+    def names(labels: tuple[str, ...], extra: str = "") -> str:
+        cells = sum(counts[label] for label in labels)
+        if not cells:
+            return "none"
+        found = [_place(p) for p in trends.places(labels, limit)]
+        squares = f"{cells}{extra}"
+        if not found:
+            return squares
+        if cells > len(found):
+            return f"{squares}, near {', '.join(found)} and elsewhere"
+        return f"{squares}, near " + ", ".join(found[:-1]) + (" and " if len(found) > 1 else "") + found[-1]
+
+    rising = counts[hotspot_trends.INTENSIFYING]
+    return (f"Hotspot squares (250 m), {trends.span_label}, crime and ASB: persistent "
+            f"{names(hotspot_trends.LONG_STANDING, f' ({rising} intensifying)' if rising else '')}; "
+            f"new {names((hotspot_trends.NEW,))}.")
 
 
 # ---- the three-sentence summary -----------------------------------------------------------------
@@ -549,6 +578,7 @@ def numbers_table(pack: Pack) -> pd.DataFrame:
     for concern in pack.concerns:
         rows.append(("concerns", f"{concern.title}: records", pack.month, pack.count_value(concern.month_count)))
         measured_rows("concerns", concern.quarter)
+    rows.append(("hotspots over time", "Persistent and new hotspots", pack.month, pack.hotspots_line))
     for point in pack.snap_points.itertuples(index=False):
         rows.append(("map", f"{point.label} ({point.lat:.5f}, {point.lon:.5f})", pack.month, pack.count_value(int(point.count))))
     return pd.DataFrame(rows, columns=list(CSV_COLUMNS))

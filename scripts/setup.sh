@@ -23,6 +23,11 @@ fi
 # Map assets (Leaflet etc.) are served by the app itself, never from a CDN.
 bash scripts/fetch_assets.sh
 
+# The browser tests' accessibility checker (axe-core, pinned), into tests/browser/vendor/.
+if [ "${1:-}" = "--test" ]; then
+  bash scripts/fetch_axe.sh
+fi
+
 # The forum-update PDF (WeasyPrint) needs Debian's Pango and HarfBuzz and the fonts the pack names.
 need=()
 if command -v dpkg >/dev/null; then

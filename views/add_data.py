@@ -38,7 +38,7 @@ if not uploaded:
     st.stop()
 
 uploads = [ingest.Upload(f.name, f.getvalue()) for f in uploaded]
-with ui.friendly_errors(), st.spinner("Checking the files..."):
+with ui.friendly_errors(), ui.progress("Checking the files: reading every row and the months they hold..."):
     check = ingest.check_uploads(uploads, replace=replace, limits=limits)
 
 st.subheader("What the files hold")
@@ -54,7 +54,8 @@ if not check.ok:
 
 st.success(check.summary())
 if st.button("Add to the store", type="primary"):
-    with ui.friendly_errors(), st.spinner("Rebuilding the store..."):
+    with ui.friendly_errors(), ui.progress("Adding the files and rebuilding the store. This can take a minute; "
+                                           "the dashboard keeps showing the current data until it is done."):
         added = ingest.add_uploads(uploads, replace=replace, limits=limits)
     st.session_state["add_data_done"] = {"summary": added.summary(), "messages": list(added.report.messages)}
     st.session_state["add_data_round"] = round_key + 1  # a fresh, empty uploader

@@ -38,8 +38,10 @@ with right:
 today = dt.date.today()
 last_meeting = st.date_input("Last meeting (page two lists what happened since)", value=default_last_meeting(today),
                              min_value=dt.date(2000, 1, 1), max_value=today, format="DD/MM/YYYY", key="forum_last_meeting")
-files = ui.get_with_register("report.pack_files", area, month, int(threshold) if suppress else None,
-                             last_meeting=last_meeting)
+with ui.progress(f"Building the forum pack for {area}, {label(month)}: the page, its map and chart, the PDF and "
+                 "the CSV. The first time takes several seconds."):
+    files = ui.get_with_register("report.pack_files", area, month, int(threshold) if suppress else None,
+                                 last_meeting=last_meeting)
 
 buttons = st.columns([1, 1, 1, 2])
 with buttons[0]:

@@ -27,6 +27,8 @@ Fixtures
     ``.wait_for_map_paths(count, index=0)`` waits until that map has ``count`` (or more)
     ``path.leaflet-interactive`` elements and its click handler is attached; returns seconds
     since the page was opened.
+    ``.select_map_shape(index=0)`` clicks, with the real mouse, the largest clickable shape of that
+    map (zoomed to fill it) and waits for the page's rerun; returns the shape's properties.
 """
 
 from __future__ import annotations
@@ -203,6 +205,33 @@ def _is_local(url: str) -> bool:
     return (parsed.hostname or "") in LOCAL_HOSTS
 
 
+# Zoom the map to its largest clickable shape, tag that shape's SVG path and return a point (relative
+# to the path's box) where a real click lands on it: the point and its neighbours 3 px away all hit
+# the path, so neither a neighbour, a stroke nor rounding can intercept the click.
+PICK_LARGEST_SHAPE_JS = """
+(tag) => {
+    const shapes = Object.values(window.map._layers).filter(
+        l => l.feature && l._path && l._path.classList.contains('leaflet-interactive'));
+    if (!shapes.length) return null;
+    const size = l => { const b = l._path.getBoundingClientRect(); return b.width * b.height; };
+    const layer = shapes.reduce((a, b) => size(b) > size(a) ? b : a);
+    window.map.fitBounds(layer.getBounds(), {animate: false});
+    const path = layer._path;
+    path.setAttribute('data-test', tag);
+    const b = path.getBoundingClientRect();
+    const hits = (x, y) => [[0, 0], [3, 0], [-3, 0], [0, 3], [0, -3]].every(
+        ([dx, dy]) => document.elementFromPoint(x + dx, y + dy) === path);
+    const candidates = [];
+    for (let i = 1; i < 24; i++) for (let j = 1; j < 24; j++)
+        candidates.push([b.left + b.width * i / 24, b.top + b.height * j / 24]);
+    const cx = b.left + b.width / 2, cy = b.top + b.height / 2;
+    candidates.sort((p, q) => Math.hypot(p[0] - cx, p[1] - cy) - Math.hypot(q[0] - cx, q[1] - cy));
+    const best = candidates.find(([x, y]) => hits(x, y));
+    return best ? {x: best[0] - b.left, y: best[1] - b.top, properties: layer.feature.properties} : null;
+}
+"""
+
+
 @dataclass
 class AppPage:
     page: object
@@ -294,6 +323,19 @@ class AppPage:
             timeout=timeout_ms,
         )
         return elapsed
+
+    def select_map_shape(self, index: int = 0) -> dict:
+        """Click that map's largest clickable shape with the mouse; wait for the page's rerun."""
+        frame = self.map_frame(index)
+        self.wait_for_map_paths(1, index)
+        frame.evaluate(PICK_LARGEST_SHAPE_JS, "ap-selected")  # zooms; then measure the redrawn path
+        self.page.wait_for_timeout(300)
+        where = frame.evaluate(PICK_LARGEST_SHAPE_JS, "ap-selected")
+        assert where, "no clickable shape on the map"
+        frame.locator("path[data-test='ap-selected']").click(position={"x": where["x"], "y": where["y"]})
+        self.page.wait_for_timeout(300)  # the click's rerun starts after the component sends its value
+        self.wait_until_idle()
+        return where["properties"]
 
 
 @pytest.fixture
