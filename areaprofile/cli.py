@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -75,6 +76,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--suppress-under", type=int, default=None, metavar="N",
                         help="show counts under N as '<N' (for published copies)")
     report.add_argument("--store", type=Path, default=None)
+    report.add_argument("--register", default=None,
+                        help="concerns register (path or postgresql:// URL; default $AREAPROFILE_REGISTER): adds page two, "
+                             "'You said, we did'")
+    report.add_argument("--last-meeting", default=None, metavar="YYYY-MM-DD",
+                        help="date of the forum's last meeting for page two (default: a month before today)")
     report.add_argument("--scheme", default=None, help=SCHEME_HELP)
     report.set_defaults(run=_report)
 
@@ -121,6 +127,15 @@ def _parser() -> argparse.ArgumentParser:
                         help="also fetch these months again, replacing the ones held (police.uk republishes outcomes)")
     update.add_argument("--quiet", action="store_true", help="print only the outcome (for cron mail)")
     update.set_defaults(run=_update)
+
+    priorities = sub.add_parser("priorities", help="police neighbourhood priorities (suggested concerns)")
+    priorities_sub = priorities.add_subparsers(dest="priorities_command", required=True)
+    fetch = priorities_sub.add_parser("fetch", help="read the police.uk API and keep a dated snapshot beside the store")
+    fetch.add_argument("--store", type=Path, default=None, help="store whose areas to match (snapshots go beside it)")
+    fetch.add_argument("--base-url", default=None, help="police API base (default: $AREAPROFILE_POLICE_API or data.police.uk)")
+    fetch.add_argument("--force", dest="police_force", default=None,
+                       help="police.uk force id (default: the store's partnership's first force)")
+    fetch.set_defaults(run=_priorities_fetch)
     return parser
 
 
@@ -515,10 +530,35 @@ def _report(args) -> int:
     from areaprofile import query, report
 
     store = query.open_store(args.store, args.scheme)
+    register = None
+    if args.register or os.environ.get("AREAPROFILE_REGISTER"):
+        from areaprofile.register import open_register
+
+        register = open_register(args.register)
+    elif args.last_meeting:
+        raise AreaprofileError("--last-meeting needs the concerns register: give --register PATH as well.")
     pack = report.write_pack(store, args.area, args.out, month=args.month, csv_path=args.csv,
-                             suppress_under=args.suppress_under)
+                             suppress_under=args.suppress_under, register=register, last_meeting=args.last_meeting)
     written = f"{args.out}" + (f" and {args.csv}" if args.csv else "")
     print(f"Forum-update pack for {pack.area}, {pack.meeting_label}: {written}.")
+    if pack.follow_up is not None:
+        print(f"Page two, You said, we did: {pack.follow_up.sentence()}")
+    return 0
+
+
+def _priorities_fetch(args) -> int:
+    from areaprofile import query
+    from areaprofile.sources import police_priorities as police
+
+    from areaprofile import partnership
+
+    store = query.open_store(args.store)
+    force = args.police_force or partnership.of_store(store).force.id
+    snapshot = police.fetch_priorities(query.area_shapes(store), force=force, base_url=args.base_url,
+                                       progress=lambda m: print(m, file=sys.stderr))
+    path = police.write_snapshot(snapshot, police.snapshot_folder(store.path))
+    count = sum(len(n["priorities"]) for n in snapshot["neighbourhoods"])
+    print(f"{count} priorities from {len(snapshot['neighbourhoods'])} neighbourhoods in the forum areas: {path}.")
     return 0
 
 

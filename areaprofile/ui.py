@@ -159,15 +159,17 @@ def friendly_errors():
 
 
 #: Package modules whose functions pages may call through :func:`get` (each takes the store first).
-_MODULES = ("profile", "concerns", "report", "hotspots", "hotspot_accuracy", "update_log")
+_MODULES = ("profile", "concerns", "report", "hotspots", "hotspot_accuracy", "update_log", "live_concerns")
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def cached(function_name: str, store_version: str, *args, _store: query.Store, **kwargs):
+def cached(function_name: str, store_version: str, *args, _store: query.Store, _register=None, **kwargs):
     """Call ``<module>.<function>`` (default module: profile) once per store version and arguments.
 
     ``_store`` (not hashed) is the store whose version is ``store_version``: the answer is
-    computed from exactly the file the key names, never from one swapped in meanwhile.
+    computed from exactly the file the key names, never from one swapped in meanwhile. With
+    ``_register`` the function is also given ``register=`` (then ``store_version`` names the
+    register's latest change too).
     """
     import importlib
 
@@ -175,6 +177,8 @@ def cached(function_name: str, store_version: str, *args, _store: query.Store, *
     if module_name not in ("", *_MODULES):
         raise AreaprofileError(f"No such package function: {function_name}.")
     module = importlib.import_module(f"areaprofile.{module_name or 'profile'}")
+    if _register is not None:
+        kwargs["register"] = _register
     return getattr(module, name)(_store, *args, **kwargs)
 
 
@@ -185,6 +189,19 @@ def get(function_name: str, *args, **kwargs):
     version = f"{current.version}|{update_log.log_version(current.path)}"
     with friendly_errors():
         return cached(function_name, version, *args, _store=current, **kwargs)
+
+
+def get_with_register(function_name: str, *args, **kwargs):
+    """Like :func:`get` for functions that also read the concerns register (``register=``):
+    cached per store version and register change, so an edit shows on the next run."""
+    from areaprofile import ui_signin
+    from areaprofile.register.changes import latest_change
+
+    current = store()
+    register = ui_signin.register()
+    with friendly_errors():
+        version = f"{current.version}|{update_log.log_version(current.path)}|{register.url}|{latest_change(register)}"
+        return cached(function_name, version, *args, _store=current, _register=register, **kwargs)
 
 
 # ---- the sidebar selection --------------------------------------------------------------------
@@ -308,6 +325,16 @@ def source_line() -> str:
 
 
 # ---- charts with their words and tables ----------------------------------------------------
+
+
+def literal(text) -> str:
+    """People's text for st.markdown / st.write, shown as typed: markdown and HTML characters are
+    escaped (no links, emphasis or tags), and line breaks kept."""
+    escaped = "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in str(text))
+    return escaped.replace("\n", "  \n")
+
+
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:")
 
 
 def active_title(sentence: str) -> None:
