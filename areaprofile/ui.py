@@ -139,8 +139,8 @@ def how_many(n: int) -> str:
 
 def csv_scheme_part() -> str:
     """'<scheme id>-' for download names when the partnership offers several area schemes, else ''."""
-    current = store()
-    return f"{partnership.of_store(current).scheme(current.scheme or None).id}-" if len(settings().schemes) > 1 else ""
+    current = settings()
+    return f"{store().scheme or current.default_scheme.id}-" if len(current.schemes) > 1 else ""
 
 
 def everywhere() -> str:
