@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 #: A change is called unusual when chance alone would give one this large less than 5% of the time.
 SIGNIFICANCE = 0.05
@@ -18,6 +17,8 @@ def rate_per_1000(count: float, population: float) -> float:
 
 def poisson_interval(count: int, confidence: float = 0.95) -> tuple[float, float]:
     """Exact (Garwood) interval for a Poisson count."""
+    from scipy import stats  # here, not at the top: 0.5 s of imports the map page never needs
+
     alpha = 1 - confidence
     lower = 0.0 if count == 0 else stats.chi2.ppf(alpha / 2, 2 * count) / 2
     upper = stats.chi2.ppf(1 - alpha / 2, 2 * count + 2) / 2
@@ -76,6 +77,8 @@ def compare_counts(current: int, earlier: int, alpha: float = SIGNIFICANCE) -> C
 
     Given the total, the current count is Binomial(total, 1/2) if nothing changed; the two-sided
     p-value says how often chance alone gives a split at least this uneven."""
+    from scipy import stats
+
     total = int(current) + int(earlier)
     p_value = 1.0 if total == 0 else float(stats.binomtest(int(current), total, 0.5).pvalue)
     return Change(current=int(current), earlier=int(earlier), p_value=p_value, unusual=p_value < alpha)
@@ -83,6 +86,8 @@ def compare_counts(current: int, earlier: int, alpha: float = SIGNIFICANCE) -> C
 
 def funnel_limits(populations, overall_rate_per_person: float, confidence: float) -> tuple[np.ndarray, np.ndarray]:
     """Control limits (rates per 1,000) an area of each population would stay within by chance."""
+    from scipy import stats
+
     populations = np.asarray(populations, dtype=float)
     expected = overall_rate_per_person * populations
     alpha = 1 - confidence

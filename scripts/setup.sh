@@ -12,10 +12,17 @@ if [ ! -x .venv/bin/uv ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check uv
 fi
 stamp=.venv/.requirements.sha256
-want=$(sha256sum requirements.txt | cut -d' ' -f1)
+# "+bytecode": venvs installed before the packages were compiled get compiled once too.
+want="$(sha256sum requirements.txt | cut -d' ' -f1)+bytecode"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "areaprofile: installing Python packages from requirements.txt ..."
-  .venv/bin/uv pip install -q --python .venv/bin/python -r requirements.txt
+  # --compile-bytecode: write every package's .pyc now. Python would otherwise recompile pandas & co.
+  # in every new process (always, where PYTHONDONTWRITEBYTECODE=1 is set): a fresh server's first
+  # page and every CLI call pay seconds for it. uv compiles the whole site-packages, old and new.
+  # uv compiles only when it installs something: a venv set up before this reinstalls once.
+  reinstall=()
+  case "$(cat "$stamp" 2>/dev/null)" in *+bytecode) ;; *) reinstall=(--reinstall) ;; esac
+  .venv/bin/uv pip install -q --python .venv/bin/python --compile-bytecode "${reinstall[@]}" -r requirements.txt
   .venv/bin/uv pip install -q --python .venv/bin/python --no-deps -e .
   echo "$want" > "$stamp"
 fi

@@ -29,7 +29,8 @@ with right:
     threshold = st.number_input("Show counts under", min_value=2, max_value=100, value=5, step=1,
                                 key="forum_threshold", disabled=not suppress)
 
-files = ui.get("report.pack_files", area, month, int(threshold) if suppress else None)
+# Made in a short-lived worker process: WeasyPrint and matplotlib never load into the server.
+files = ui.get("pack_process.pack_files", area, month, int(threshold) if suppress else None)
 
 buttons = st.columns([1, 1, 1, 2])
 with buttons[0]:
