@@ -3,10 +3,10 @@ sentence, the worker reused while busy and gone when idle, and WeasyPrint never 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
-import os
 
 import pytest
 
