@@ -662,16 +662,6 @@ def choropleth_map(
     css = _BASE_CSS + ("" if tiles else _NO_TILES_CSS)
     m.get_root().header.add_child(Element(f"<style>{css}</style>"), name="areaprofile_css")
 
-    # What changes with the numbers (shapes' colours and values, the legend) goes into one feature
-    # group; the map, its labels and its extent depend only on the shapes. show_map sends the group
-    # on its own, so a new period re-colours the map in place instead of rebuilding it.
-    data = folium.FeatureGroup(name="areaprofile_data", control=False)
-    data._areaprofile_data = True
-    m.add_child(data, name="areaprofile_data")
-    by_label = {str(f["properties"].get(label_field)): dict(f["properties"]) for f in slim}
-    if len(by_label) == len(slim):  # show_map finds a clicked shape again by its (unique) label
-        m._areaprofile_current = (label_field, by_label)
-
     style_of = {f["id"]: f.pop("_style") for f in slim}
     opacity = fill_opacity if fill_opacity is not None else (0.7 if tiles else 0.85)
     layer = folium.GeoJson(
@@ -688,7 +678,7 @@ def choropleth_map(
         }),
         control=False,
     )
-    layer.add_to(data)
+    layer.add_to(m)
     if attribution:
         layer.options["attribution"] = html.escape(attribution)
 
@@ -715,9 +705,30 @@ def choropleth_map(
         + "".join(rows)
         + (f'<div class="ap-note">{html.escape(legend_note)}</div>' if legend_note else "")
     )
-    data.add_child(Legend(legend_html), name="areaprofile_legend")
+    m.add_child(Legend(legend_html), name="areaprofile_legend")
     m.fit_bounds(bounds, padding=(8, 8))
+    _group_data_layers(m, label_field)
     return localize(m)
+
+
+def _group_data_layers(m: folium.Map, label_field: str) -> None:
+    """Move what changes with the numbers (the shapes' layer, with their colours and values, and the
+    legend) into one feature group; the map, its labels and its extent depend only on the shapes.
+    :func:`show_map` sends that group on its own, so a new period re-colours the map in place
+    instead of rebuilding it."""
+    data = folium.FeatureGroup(name="areaprofile_data", control=False)
+    data._areaprofile_data = True
+    features: list = []
+    for name, child in list(m._children.items()):
+        if isinstance(child, (folium.GeoJson, Legend)):
+            del m._children[name]
+            data.add_child(child, name=name)
+            if isinstance(child, folium.GeoJson):
+                features += child.data.get("features", [])
+    m.add_child(data, name="areaprofile_data")
+    by_label = {str(f["properties"].get(label_field)): dict(f["properties"]) for f in features}
+    if len(by_label) == len(features):  # show_map finds a clicked shape again by its (unique) label
+        m._areaprofile_current = (label_field, by_label)
 
 
 def add_point_layer(
