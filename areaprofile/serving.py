@@ -50,7 +50,6 @@ def warm() -> None:
             ui.cached("monthly_trend", store.version, selection, 12, _store=store)
         # The other pages' modules (charts, statistics, knowledge files, hotspots).
         import altair  # noqa: F401
-        import scipy.stats  # noqa: F401
 
         from areaprofile import concerns, hotspot_map, hotspots, knowledge  # noqa: F401
 
