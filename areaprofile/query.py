@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-if TYPE_CHECKING:  # pandas is imported by DuckDB's .df() when a frame is asked for, not here:
-    import pandas as pd  # the counts CLI answers without it (see count_rows)
-
 from areaprofile.config import AREAS, ASB, CRIME_TYPES, default_store_path
 from areaprofile.errors import AreaprofileError
+
+if TYPE_CHECKING:  # pandas is imported by DuckDB's .df() when a frame is asked for, not here:
+    import pandas as pd  # the counts CLI answers without it (see count_rows)
 
 GROUP_COLUMNS = ("area", "ward", "lsoa", "month", "crime_type")
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from contextlib import asynccontextmanager
 
 _LOG = logging.getLogger(__name__)
@@ -25,11 +26,17 @@ _LOG = logging.getLogger(__name__)
 _NOT_PAGES = ("/_stcore/", "/static/", "/app/static/", "/component/", "/media/", "/favicon")
 
 
-def warm() -> None:
+#: Seconds between warming the first pages and the others: a first visitor who arrived meanwhile
+#: gets the CPU (and Python's lock) for their page instead of sharing it with imports they don't need.
+OTHER_PAGES_AFTER_S = 3.0
+
+
+def warm(pause_s: float = 0.0) -> None:
     """Import what the pages need and run the default selection's first queries, once.
 
-    Map page first (the heaviest first draw), then the other pages' modules. Any failure (no
-    store yet, say) only means the first visitor warms it instead, so it is logged, not raised.
+    The map and profile pages first (the heaviest first draw), then, ``pause_s`` later, the other
+    pages' modules. Any failure (no store yet, say) only means the first visitor warms it instead,
+    so it is logged, not raised.
     """
     try:
         # Not streamlit_folium: a component registers itself only when first imported inside a
@@ -48,7 +55,8 @@ def warm() -> None:
             maps.map_html(maps.choropleth_map(features, "count", "name", tiles=None))  # folium's templates
             ui.cached("headlines", store.version, selection, _store=store)
             ui.cached("monthly_trend", store.version, selection, 12, _store=store)
-        # The other pages' modules (charts, statistics, knowledge files, hotspots).
+        time.sleep(pause_s)
+        # The other pages' modules (charts, knowledge files, hotspots).
         import altair  # noqa: F401
 
         from areaprofile import concerns, hotspot_map, hotspots, knowledge  # noqa: F401
@@ -60,7 +68,7 @@ def warm() -> None:
 
 @asynccontextmanager
 async def lifespan(_app):
-    threading.Thread(target=warm, name="areaprofile-warm", daemon=True).start()
+    threading.Thread(target=warm, args=(OTHER_PAGES_AFTER_S,), name="areaprofile-warm", daemon=True).start()
     yield
 
 

@@ -27,6 +27,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# Our own modules too (quiet and quick when nothing changed): the server's first page imports them.
+.venv/bin/python -m compileall -q areaprofile views app.py serve.py >/dev/null
+
 # Map assets (Leaflet etc.) are served by the app itself, never from a CDN.
 bash scripts/fetch_assets.sh
 
