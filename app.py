@@ -4,7 +4,7 @@ import streamlit as st
 
 from areaprofile import ui
 
-st.set_page_config(page_title="B&NES community safety area profiles", page_icon="🛡️", layout="wide")
+st.set_page_config(page_title=ui.page_title(), page_icon="🛡️", layout="wide")
 
 pages = [
     st.Page("views/area_profile.py", title="Area profile", icon=":material/home:", default=True),

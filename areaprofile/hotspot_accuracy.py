@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from areaprofile import hotspots, query
+from areaprofile import hotspots, partnership, query
 from areaprofile.errors import AreaprofileError
 from areaprofile.periods import label, month_list, shift
 from areaprofile.query import Store
@@ -234,6 +234,7 @@ class Evaluation:
     test_to: str
     months: list[MonthScore]
     notes: list[str] = field(default_factory=list)
+    everywhere: str = "All areas"  # the whole partnership's name, when no area is chosen
 
     @staticmethod
     def _mean(values) -> float | None:
@@ -266,7 +267,7 @@ class Evaluation:
 
         return {
             "method": self.method,
-            "area": self.area or hotspots.ALL_BANES,
+            "area": self.area or self.everywhere,
             "crime_types": list(self.crime_types) if self.crime_types else "all",
             "cell_size_m": hotspots.CELL_M,
             "coverage": self.coverage,
@@ -336,7 +337,8 @@ def _evaluate(store: Store, crime_types, test_from: str, test_to: str, train_mon
             f"months before it); loaded months run {months[0]} to {months[-1]}." if months else
             "The store holds no months."
         )
-    return Evaluation(method_name, area, crime_types, coverage, train_months, test_from, test_to, results, notes)
+    return Evaluation(method_name, area, crime_types, coverage, train_months, test_from, test_to, results, notes,
+                      everywhere=partnership.of_store(store).all_label)
 
 
 def evaluate(store: Store, crime_types=None, test_from: str | None = None, test_to: str | None = None,
@@ -345,7 +347,7 @@ def evaluate(store: Store, crime_types=None, test_from: str | None = None, test_
     """Score ``method_name`` on each test month (see the module notes); test months default to the
     last 12 loaded."""
     types = hotspots.types_key(crime_types)
-    query.check_area(area)
+    query.check_area(area, store)
     method(method_name)
     if not isinstance(train_months, int) or train_months < 1 or train_months > 60:
         raise AreaprofileError(f"Training months must be a whole number from 1 to 60, not {train_months}.")

@@ -3,7 +3,7 @@
 Two steps, both here so the page only lays out the answer:
 
 * :func:`check_uploads` saves the uploads into a private temporary folder under safe names,
-  runs the same police.uk reader as the build, and says what it found (months, rows, B&NES
+  runs the same police.uk reader as the build, and says what it found (months, rows of the store's
   rows) and every problem, one sentence each. It never touches the store, and the folder is
   gone when it returns.
 * :func:`add_uploads` checks again and, with no problem found, rebuilds the store with the
@@ -12,7 +12,7 @@ Two steps, both here so the page only lays out the answer:
 
 Refused, with nothing changed: a file over the size limit, a zip with a path outside its
 folder (or a link, or encryption), a zip or gzip that would expand beyond the limits, a file
-that is not a police.uk street file, a month given twice, a file with no B&NES rows, and a
+that is not a police.uk street file, a month given twice, a file with no rows in the store's LA, and a
 month already loaded unless the editor asked to replace it.
 """
 
@@ -34,8 +34,7 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from areaprofile import query
-from areaprofile.config import DEFAULT_LA_CODE, DEFAULT_LA_NAME
+from areaprofile import partnership, query
 from areaprofile.errors import AreaprofileError
 from areaprofile.sources import police_uk
 from areaprofile.sources.police_uk import STREET_NAME, StreetFile
@@ -148,9 +147,14 @@ class FoundFile:
     month: str
     force: str
     rows: int = 0
-    bnes_rows: int = 0
+    la_rows: int = 0  # rows in the store's local authority
     rows_without_location: int = 0
     status: str = ""
+
+    @property
+    def bnes_rows(self) -> int:
+        """``la_rows`` by its first name, kept for callers written before partnerships."""
+        return self.la_rows
 
 
 @dataclass
@@ -161,6 +165,7 @@ class Check:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     replace: bool = False
+    partnership: str = "partnership"  # the store's partnership, as its short name
 
     @property
     def ok(self) -> bool:
@@ -174,18 +179,22 @@ class Check:
     def replaced_months(self) -> list[str]:
         return sorted({f.month for f in self.files if f.status == REPLACES})
 
+    @property
+    def rows_heading(self) -> str:
+        return f"{self.partnership} rows"
+
     def table(self) -> pd.DataFrame:
         """The files found, for the page (one row per month and force)."""
         return pd.DataFrame(
             [
                 {
                     "Month": f.month, "Force": f.force, "File": f.source, "Rows in file": f.rows,
-                    "B&NES rows": f.bnes_rows, "Rows without a location": f.rows_without_location,
+                    self.rows_heading: f.la_rows, "Rows without a location": f.rows_without_location,
                     "What happens": f.status,
                 }
                 for f in self.files
             ],
-            columns=["Month", "Force", "File", "Rows in file", "B&NES rows", "Rows without a location", "What happens"],
+            columns=["Month", "Force", "File", "Rows in file", self.rows_heading, "Rows without a location", "What happens"],
         )
 
     def summary(self) -> str:
@@ -195,8 +204,8 @@ class Check:
             parts.append(f"add {_months(self.new_months)}")
         if self.replaced_months:
             parts.append(f"replace {_months(self.replaced_months)}")
-        rows = sum(f.bnes_rows for f in self.files)
-        return f"Ready to {' and '.join(parts) or 'change nothing'}: {rows:,} B&NES rows from {len(self.files)} file(s)."
+        rows = sum(f.la_rows for f in self.files)
+        return f"Ready to {' and '.join(parts) or 'change nothing'}: {rows:,} {self.partnership} rows from {len(self.files)} file(s)."
 
 
 NEW = "added as a new month"
@@ -408,16 +417,17 @@ def _stage_file(month: str, force: str, source: str, data: bytes, staged: _Stage
 def _store_facts(store: query.Store) -> tuple[set[str], set[tuple[str, str]], str]:
     codes = set(store.sql("SELECT code FROM lsoa UNION SELECT code FROM lsoa11")["code"])
     loaded = {(m, f) for m, f in store.sql("SELECT month, force FROM files").itertuples(index=False)}
-    la_code = store.scalar("SELECT value FROM meta WHERE key = 'la_code'") or DEFAULT_LA_CODE
-    return codes, loaded, la_code
+    return codes, loaded, partnership.of_store(store).la_code
 
 
 def _check_staged(staged: _Staged, store: query.Store, replace: bool) -> Check:
     check = Check(problems=list(staged.problems), notes=list(staged.notes), replace=replace)
     if staged.problems:
         return check
-    codes, loaded, la_code = _store_facts(store)
-    la_name = DEFAULT_LA_NAME if la_code == DEFAULT_LA_CODE else la_code
+    codes, loaded, _la_code = _store_facts(store)
+    settings = partnership.of_store(store)
+    la_name = settings.la_name
+    check.partnership = settings.short_name
     for street_file in police_uk.find_street_files(staged.root):
         source = staged.shown.get(str(street_file.path), street_file.path.name)
         found = FoundFile(source=source, month=street_file.month, force=street_file.force)
@@ -428,9 +438,9 @@ def _check_staged(staged: _Staged, store: query.Store, replace: bool) -> Check:
             found.status = "refused: see the problem above"
             check.files.append(found)
             continue
-        found.rows, found.bnes_rows = rows.rows_in_file, rows.table.num_rows
+        found.rows, found.la_rows = rows.rows_in_file, rows.table.num_rows
         found.rows_without_location = rows.rows_without_location
-        if found.bnes_rows == 0:
+        if found.la_rows == 0:
             check.problems.append(
                 f"{source}: none of its {found.rows:,} rows are in {la_name}; check it is the right force's file."
             )

@@ -651,7 +651,7 @@ def choropleth_map(
             if pt:
                 label_rows.append([pt[0], pt[1], str(props.get(map_label_field)), pt[2]])
 
-    bounds = _bounds(slim) or [[51.27, -2.71], [51.44, -2.27]]  # B&NES if nothing to fit
+    bounds = _bounds(slim) or [[49.9, -6.4], [55.8, 1.8]]  # England and Wales if nothing to fit
     centre = [round((bounds[0][0] + bounds[1][0]) / 2, COORD_DECIMALS),
               round((bounds[0][1] + bounds[1][1]) / 2, COORD_DECIMALS)]
     m = folium.Map(location=centre, zoom_start=11, tiles=None, control_scale=True,

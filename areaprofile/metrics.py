@@ -111,17 +111,17 @@ def _poisson_ppf(q: float, mean: np.ndarray) -> np.ndarray:
     return np.where(special.pdtr(below, mean) >= q, below, guess)
 
 
-def funnel_position(count: int, population: float, overall_rate_per_person: float) -> str:
-    """Where an area sits on the funnel plot, in words."""
+def funnel_position(count: int, population: float, overall_rate_per_person: float, whole: str) -> str:
+    """Where an area sits on the funnel plot, in words ('Above <whole>', e.g. 'Above Anytown')."""
     low95, high95 = funnel_limits([population], overall_rate_per_person, 0.95)
     low998, high998 = funnel_limits([population], overall_rate_per_person, 0.998)
     rate = rate_per_1000(count, population)
     if rate > high998[0]:
-        return "Well above B&NES"
+        return f"Well above {whole}"
     if rate > high95[0]:
-        return "Above B&NES"
+        return f"Above {whole}"
     if rate < low998[0]:
-        return "Well below B&NES"
+        return f"Well below {whole}"
     if rate < low95[0]:
-        return "Below B&NES"
-    return "In line with B&NES"
+        return f"Below {whole}"
+    return f"In line with {whole}"

@@ -36,7 +36,7 @@ _worker: subprocess.Popen | None = None
 
 def pack_files(store: Store, area: str, month: str | None = None, suppress_under: int | None = None) -> dict:
     """:func:`areaprofile.report.pack_files` for ``store``, computed in the worker process."""
-    request = (str(store.path), store.version, area, month, suppress_under)
+    request = (str(store.path), store.scheme, store.version, area, month, suppress_under)
     with _lock:
         try:
             answer = _ask(request)
@@ -100,11 +100,11 @@ def serve(requests, answers, idle_s: float = IDLE_S) -> None:
 
     while select.select([requests], [], [], idle_s)[0]:
         try:
-            path, version, area, month, suppress_under = _receive(requests)
+            path, scheme, version, area, month, suppress_under = _receive(requests)
         except EOFError:
             return
         try:
-            store = query.open_store(path)
+            store = query.open_store(path, scheme or None)
             if store.version != version:
                 answer = ("changed", None)
             else:

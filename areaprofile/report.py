@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from areaprofile import knowledge, metrics, profile, query
+from areaprofile import knowledge, metrics, partnership, profile, query
 from areaprofile.config import ASB, CRIME_TYPES
 from areaprofile.errors import AreaprofileError
 from areaprofile.periods import Period, shift
@@ -115,9 +115,16 @@ class Pack:
     #: GeoJSON geometries (WGS84) for the map: the area's outline and its LSOAs.
     outline: dict = field(default_factory=dict, repr=False)
     lsoa_shapes: list[dict] = field(default_factory=list, repr=False)
-    caveats: tuple[str, ...] = profile.CAVEATS
-    attribution: str = profile.ATTRIBUTION
+    caveats: tuple[str, ...] = ()
+    attribution: str = ""
     summary: list[str] = field(default_factory=list)
+    #: Words from the partnership's settings: the heading, the line above it, the area scheme.
+    heading: str = ""
+    kicker: str = ""
+    scheme: str = ""
+    show_scheme: bool = False  # the partnership offers several schemes: say which one this is
+    partnership: str = ""
+    knowledge_note: str = ""  # what the partnership's plan knowledge lacks
 
     # -- periods ---------------------------------------------------------------------------------
     @property
@@ -138,7 +145,7 @@ class Pack:
 
     @property
     def title(self) -> str:
-        return f"{self.area} Area Forum: community safety update"
+        return self.heading or f"{self.area}: community safety update"
 
     @property
     def meeting_label(self) -> str:
@@ -264,7 +271,7 @@ def _types_label(types: list[str]) -> str:
 
 
 def _plan_short(plan: dict) -> str:
-    """'jcsp-2018-21' -> 'JCSP 2018-21', 'pcc-plan-2020' -> 'PCC Plan 2020'."""
+    """'csp-2023-25' -> 'CSP 2023-25', 'pcc-plan-2020' -> 'PCC Plan 2020'."""
     words, years = [], []
     for part in plan["id"].split("-"):
         if part.isdigit():
@@ -334,7 +341,7 @@ def _concerns(store: Store, area: str, month: Period, quarter: Period):
                 priorities=tuple(key[text] for text in texts),
             )
         )
-    kb = knowledge.load_knowledge()
+    kb = knowledge.for_partnership(partnership.of_store(store))
     plans_cited = [(_plan_short(kb.plans[p]), kb.plans[p]["title"]) for p in kb.plans if p in plan_ids]
     priority_key = [(letter, text) for text, letter in key.items()]
     return measured, unmeasured, priority_key, plans_cited
@@ -345,9 +352,20 @@ def _key_letter(index: int) -> str:
     return letters[index] if index < len(letters) else f"Z{index - len(letters) + 1}"
 
 
+def _area_name(store: Store, area: str) -> str:
+    """The exact name of one of the store's areas, from input in any case and spacing."""
+    names = query.area_names(store)
+    if isinstance(area, str):
+        wanted = " ".join(area.split()).casefold()
+        for name in names:
+            if name.casefold() == wanted:
+                return name
+    raise AreaprofileError(f"Unknown area '{area}'; choose one of {', '.join(names)}.")
+
+
 def build_pack(store: Store, area: str, month: str | None = None, suppress_under: int | None = None) -> Pack:
     """Gather the pack for ``area`` and the meeting ``month`` (default: the latest loaded month)."""
-    area = knowledge.normalise_area(area)
+    area = _area_name(store, area)
     suppress_under = check_suppression(suppress_under)
     month = meeting_month(store, month)
     month_period = Period(month, month)
@@ -377,6 +395,9 @@ def build_pack(store: Store, area: str, month: str | None = None, suppress_under
     ]
     concerns, unmeasured, priority_key, plans_cited = _concerns(store, area, month_period, quarter)
     residents, area_km2 = profile.population_of(store, area)
+    settings = partnership.of_store(store)
+    scheme = settings.scheme(store.scheme or None)
+    heading, kicker = settings.pack_words(area, scheme)
     areas = profile.map_features(store, month_selection, "area")
     lsoas = profile.map_features(store, month_selection, "lsoa")
     pack = Pack(
@@ -396,6 +417,14 @@ def build_pack(store: Store, area: str, month: str | None = None, suppress_under
         data_correct_as_of=profile.data_correct_as_of(store),
         outline=next(f["geometry"] for f in areas["features"] if f["properties"]["name"] == area),
         lsoa_shapes=[f["geometry"] for f in lsoas["features"]],
+        caveats=profile.caveats(store, area),
+        attribution=profile.attribution(store),
+        heading=heading,
+        kicker=kicker,
+        scheme=scheme.name,
+        show_scheme=len(settings.schemes) > 1,
+        partnership=settings.partnership_name,
+        knowledge_note=settings.knowledge_note,
     )
     pack.summary = summary_sentences(pack)
     return pack
@@ -460,6 +489,8 @@ def numbers_table(pack: Pack) -> pd.DataFrame:
     """Every number printed in the pack (and the points behind the map), one row each."""
     rows: list[tuple[str, str, str, str]] = [
         ("pack", "Area", "", pack.area),
+        ("pack", "Area scheme", "", pack.scheme),
+        ("pack", "Partnership", "", pack.partnership),
         ("pack", "Meeting month", pack.month, pack.month),
         ("pack", "Residents (Census 2021)", "2021", str(pack.residents)),
         ("pack", "Area (km²)", "", f"{pack.area_km2:.1f}"),

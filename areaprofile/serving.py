@@ -41,20 +41,22 @@ def warm(pause_s: float = 0.0) -> None:
     try:
         # Not streamlit_folium: a component registers itself only when first imported inside a
         # script run; imported here, it would never be served (404 for its frame).
-        from areaprofile import maps, profile, query, ui  # noqa: F401  pandas, DuckDB, folium, Streamlit glue
+        from areaprofile import maps, partnership, profile, query, ui  # pandas, DuckDB, folium, Streamlit glue
 
         store = query.open_store()
-        months = ui.cached("loaded_months", store.version, _store=store)
+        version = ui.cache_version(store)
+        months = ui.cached("loaded_months", version, _store=store)
         if months:
             from areaprofile.periods import preset_period
 
-            selection = profile.Selection(area=None, period=preset_period("Last 3 months", months[-1]))
-            ui.cached("period_coverage", store.version, selection.period, _store=store)
-            ui.cached("data_correct_as_of", store.version, _store=store)
-            features = ui.cached("map_features", store.version, selection, "area", _store=store)
+            selection = profile.Selection(area=None, period=preset_period("Last 3 months", months[-1]),
+                                          everywhere=partnership.of_store(store).all_label)  # as the sidebar makes it
+            ui.cached("period_coverage", version, selection.period, _store=store)
+            ui.cached("data_correct_as_of", version, _store=store)
+            features = ui.cached("map_features", version, selection, "area", _store=store)
             maps.map_html(maps.choropleth_map(features, "count", "name", tiles=None))  # folium's templates
-            ui.cached("headlines", store.version, selection, _store=store)
-            ui.cached("monthly_trend", store.version, selection, 12, _store=store)
+            ui.cached("headlines", version, selection, _store=store)
+            ui.cached("monthly_trend", version, selection, 12, _store=store)
         time.sleep(pause_s)
         # The other pages' modules (charts, knowledge files, hotspots).
         import altair  # noqa: F401

@@ -1,18 +1,19 @@
 """Build the embedded store (one DuckDB file) from sources, atomically.
 
 The build reads every street file and the reference files, checks them, places each row in
-its LSOA, ward and area, and writes a complete new store beside the old one. Only when all
-of that has worked is the new file swapped in with one ``os.replace``: a failed, killed or
-concurrent build leaves the previous store exactly as it was.
+its LSOA, ward and area, and writes a complete new store in a work folder beside the old one
+(the rows stay in DuckDB throughout: ``staging``). Only when all of that has worked is the new
+file swapped in with one ``os.replace``: a failed, killed or concurrent build leaves the
+previous store exactly as it was, and the next build removes what a killed one left.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -23,30 +24,14 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from areaprofile.areas import Geography, build_geography, load_area_definitions, place_rows
-from areaprofile.config import DEFAULT_LA_CODE
+from areaprofile import partnership as partnership_module
+from areaprofile.areas import Geography, build_geography
 from areaprofile.errors import AreaprofileError
+from areaprofile.partnership import Partnership
 from areaprofile.sources import ons
-from areaprofile.sources.police_uk import MonthRows, StreetFile, find_street_files, read_street_file
-
-#: Published columns as they are kept in the store (snake_case of the street-file header).
-RAW_COLUMNS = {
-    "Crime ID": "crime_id",
-    "Month": "month",
-    "Reported by": "reported_by",
-    "Falls within": "falls_within",
-    "Location": "location",
-    "LSOA code": "lsoa_code",
-    "LSOA name": "lsoa_name",
-    "Crime type": "crime_type",
-    "Last outcome category": "last_outcome",
-    "Context": "context",
-}
-CRIME_COLUMNS = [
-    "crime_id", "month", "reported_by", "falls_within", "lon", "lat", "location", "lsoa_code", "lsoa_name",
-    "crime_type", "last_outcome", "context", "file_key",
-]
-PLACED_COLUMNS = ["lsoa", "lsoa11", "ward_code", "ward", "area", "easting", "northing"]
+from areaprofile.sources.police_uk import StreetFile, find_street_files
+from areaprofile.sources.street_stream import FileFigures, file_key
+from areaprofile.staging import Staging
 
 
 @dataclass
@@ -67,14 +52,16 @@ def build(
     sources: list[Path],
     store_path: Path,
     *,
-    la_code: str = DEFAULT_LA_CODE,
+    la_code: str | None = None,
     fresh: bool = False,
     wait_seconds: float = 0.0,
 ) -> BuildReport:
     """Build (or extend) the store at ``store_path`` from the given source folders/zips.
 
-    Months already in the store are kept unless a source gives the same month again, in which
-    case the newer file wins and the log says so. ``fresh`` ignores the previous store.
+    ``la_code`` names the partnership (``geo/<la_code>.yaml``); without it, an existing store
+    keeps its own and a new one gets the default. Months already in the store are kept unless
+    a source gives the same month again, in which case the newer file wins and the log says so.
+    ``fresh`` ignores the previous store.
     """
     started = time.perf_counter()
     store_path = Path(store_path)
@@ -83,24 +70,40 @@ def build(
     store_path.parent.mkdir(parents=True, exist_ok=True)
     with _build_lock(store_path, wait_seconds):
         _remove_stale_temp_files(store_path, report)
-        previous = _previous_store(store_path) if not fresh else None
+        work_dir = store_path.with_name(f".{store_path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
         try:
-            geography = _geography(sources, la_code, previous, report)
-            chosen = _choose_files(sources, previous, report)
-            la_codes = set(geography.lsoa21["code"]) | set(geography.lsoa11["code"])
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                read = list(pool.map(lambda f: read_street_file(f, la_codes), chosen.new_files))
-            crimes, files = _combine(read, chosen, previous, report)
+            new_store = _build_in(work_dir, sources, store_path, la_code, fresh, report)
+            _swap_in(new_store, store_path)
         finally:
-            if previous is not None:
-                previous.close()
-        placed = place_rows(crimes, geography)
-        _check_placed(placed)
-        _write_atomically(store_path, placed, files, geography, report, la_code, sources)
-    report.months = sorted(placed["month"].unique().tolist())
-    report.rows = len(placed)
+            shutil.rmtree(work_dir, ignore_errors=True)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _build_in(work_dir: Path, sources: list[Path], store_path: Path, la_code: str | None, fresh: bool, report: BuildReport) -> Path:
+    """Everything up to a finished new store inside ``work_dir``; the store itself is not touched."""
+    previous = _previous_store(store_path) if not fresh else None
+    try:
+        partnership = _partnership(store_path, la_code, previous)
+        geography = _geography(sources, partnership, previous, report)
+        chosen = _choose_files(sources, previous, report)
+        staging = Staging(work_dir, set(geography.lsoa21["code"]) | set(geography.lsoa11["code"]))
+        try:
+            figures = staging.add_files(chosen.new_files)
+            kept = sorted("/".join(k) for k in chosen.keep_stored)
+            if previous is not None:
+                staging.add_stored(previous, kept)
+            files = _files_table(figures, staging.per_file(), previous, kept)
+        except BaseException:
+            staging.close()
+            raise
+    finally:
+        if previous is not None:
+            previous.close()
+    with staging:
+        staging.write_crimes(geography)
+        _write_tables(staging.con, files, geography, report, partnership, sources)
+        return staging.finish()
 
 
 @contextmanager
@@ -159,22 +162,44 @@ def _previous_store(store_path: Path) -> duckdb.DuckDBPyConnection | None:
         raise AreaprofileError(exc.message.replace("; rebuild it.", "; build again with --fresh.")) from None
 
 
-def _geography(sources: list[Path], la_code: str, previous, report: BuildReport) -> Geography:
+def _partnership(store_path: Path, la_code: str | None, previous) -> Partnership:
+    """The partnership to build: ``la_code``'s, else the previous store's, else the default.
+
+    A store is one partnership: extending it with another LA's settings is refused."""
+    stored = None
+    if previous is not None:
+        row = previous.execute("SELECT value FROM meta WHERE key = 'la_code'").fetchall()
+        stored = row[0][0] if row else None
+    chosen = partnership_module.load(la_code or stored)
+    if stored and stored != chosen.la_code:
+        raise AreaprofileError(
+            f"{store_path} holds {stored}, not {chosen.la_code}; give another --store, or --fresh to replace it."
+        )
+    return chosen
+
+
+def _reference_files(source: Path, partnership: Partnership) -> ons.ReferenceFiles:
+    required = partnership_module.REQUIRED_FILES + (
+        ("parishes",) if any(s.kind == "parish" for s in partnership.schemes) else ()
+    )
+    return ons.find_reference_files(source, partnership.files, required)
+
+
+def _geography(sources: list[Path], partnership: Partnership, previous, report: BuildReport) -> Geography:
     """Reference data from the first source that has it all, else from the previous store."""
-    definitions = load_area_definitions()
     for source in sources:
         if source.is_dir():
-            files = ons.find_reference_files(source)
+            files = _reference_files(source, partnership)
             if files.has_all_required():
-                report.say(f"Boundaries and population read from {source}.")
-                geography = build_geography(files, la_code, definitions)
+                report.say(f"Boundaries and population for {partnership.la_name} read from {source}.")
+                geography = build_geography(files, partnership)
                 geography.reference_paths = {k: str(v) for k, v in files.paths.items() if v}
                 return geography
     if previous is not None:
         report.say("Boundaries and population kept from the previous store (none in the sources).")
         return geography_from_store(previous)
     folder = sources[0] if sources else Path(".")
-    missing = ", ".join(ons.find_reference_files(folder).missing()) if folder.is_dir() else "all reference files"
+    missing = ", ".join(_reference_files(folder, partnership).missing()) if folder.is_dir() else "all reference files"
     raise AreaprofileError(
         f"{folder}: no boundaries or population found ({missing}); give a folder laid out like shared/data, "
         "or run `areaprofile download` first."
@@ -228,104 +253,75 @@ def _choose_files(sources: list[Path], previous, report: BuildReport) -> _Chosen
     return _Chosen(new_files=sorted(by_key.values(), key=lambda f: f.key), keep_stored=keep_stored)
 
 
-def _combine(read: list[MonthRows], chosen: _Chosen, previous, report: BuildReport) -> tuple[pd.DataFrame, pd.DataFrame]:
-    frames = []
+def _files_table(figures: list[FileFigures], per_file: pd.DataFrame, previous, kept: list[str]) -> pd.DataFrame:
+    """One row per file in the store: what was read now, and the stored files of months kept."""
+    counts = per_file.set_index("file_key")
     file_rows = []
-    for month_rows in read:
-        f = month_rows.file
-        key = f"{f.month}/{f.force}"
-        frame = month_rows.table.select(list(RAW_COLUMNS) + ["lon", "lat"]).to_pandas()
-        frame = frame.rename(columns=RAW_COLUMNS)
-        frame["file_key"] = key
-        frames.append(frame[CRIME_COLUMNS])
-        ids = frame.loc[frame["crime_id"] != "", "crime_id"]
+    for figure in figures:
+        f = figure.file
+        key = file_key(f)
         file_rows.append(
             {
                 "file_key": key,
                 "month": f.month,
                 "force": f.force,
                 "label": f.label,
-                "sha256": month_rows.sha256,
-                "bytes": month_rows.size_bytes,
+                "sha256": figure.sha256,
+                "bytes": figure.size_bytes,
                 "modified": f.modified.replace(tzinfo=None),
-                "rows_in_file": month_rows.rows_in_file,
-                "rows_kept": len(frame),
-                "rows_without_location": month_rows.rows_without_location,
-                "rows_outside_la": month_rows.rows_outside_la,
-                "repeated_crime_ids": int(ids.duplicated().sum()),
+                "rows_in_file": figure.rows_in_file,
+                "rows_kept": int(counts["rows_kept"].get(key, 0)),
+                "rows_without_location": figure.rows_without_location,
+                "rows_outside_la": figure.rows_outside_la,
+                "repeated_crime_ids": int(counts["repeated_crime_ids"].get(key, 0)),
                 "read_at": datetime.now(timezone.utc).replace(tzinfo=None),
             }
         )
     files = pd.DataFrame(file_rows)
-    if previous is not None and chosen.keep_stored:
-        keys = ["/".join(k) for k in chosen.keep_stored]
-        placeholders = ",".join("?" * len(keys))
-        old_files = previous.execute(f"SELECT * FROM files WHERE file_key IN ({placeholders})", keys).df()
-        old_rows = previous.execute(
-            f"SELECT * RENAME (longitude AS lon, latitude AS lat) FROM crimes WHERE file_key IN ({placeholders})", keys
-        ).df()
+    if previous is not None and kept:
+        placeholders = ",".join("?" * len(kept))
+        old_files = previous.execute(f"SELECT * FROM files WHERE file_key IN ({placeholders})", kept).df()
         files = pd.concat([old_files, files], ignore_index=True) if len(files) else old_files
-        frames.insert(0, old_rows)
-    crimes = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CRIME_COLUMNS)
-    for column in CRIME_COLUMNS:
-        if column not in ("lon", "lat"):
-            crimes[column] = crimes[column].astype(object)
-    files = files.sort_values(["month", "force"]).reset_index(drop=True)
-    return crimes, files
+    return files.sort_values(["month", "force"]).reset_index(drop=True)
 
 
-def _check_placed(placed: pd.DataFrame) -> None:
-    unplaced = placed["area"].isna() | placed["lsoa"].isna()
-    if unplaced.any():
-        sample = placed.loc[unplaced, "lsoa_code"].iloc[0]
-        raise AreaprofileError(f"{unplaced.sum()} rows could not be placed in an area (e.g. LSOA {sample}); the boundaries do not match the crime files.")
-
-
-def _write_atomically(store_path, placed, files, geography: Geography, report, la_code, sources) -> None:
-    tmp_path = store_path.with_name(f".{store_path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+def _swap_in(new_store: Path, store_path: Path) -> None:
+    """Make the finished new store durable, then put it in place with one atomic rename."""
+    with open(new_store, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(new_store, store_path)
+    directory = os.open(store_path.parent, os.O_RDONLY)
     try:
-        con = duckdb.connect(str(tmp_path))
-        try:
-            _write_tables(con, placed, files, geography, report, la_code, sources)
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-        with open(tmp_path, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp_path, store_path)
-        directory = os.open(store_path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        os.fsync(directory)
     finally:
-        for leftover in (tmp_path, Path(str(tmp_path) + ".wal")):
-            if leftover.exists():
-                leftover.unlink()
+        os.close(directory)
 
 
-def _write_tables(con, placed, files, geography: Geography, report, la_code, sources) -> None:
-    crimes = placed[CRIME_COLUMNS + PLACED_COLUMNS].rename(columns={"lon": "longitude", "lat": "latitude"})
-    con.register("crimes_df", crimes)
-    con.execute("CREATE TABLE crimes AS SELECT * FROM crimes_df ORDER BY month, area, crime_type")
+def _write_tables(con, files, geography: Geography, report, partnership: Partnership, sources) -> None:
+    """Every table but ``crimes`` (already written), the meta facts and the build log."""
     con.register("files_df", files)
     con.execute("CREATE TABLE files AS SELECT * FROM files_df")
 
     lsoa = geography.lsoa21
     _write_geo(con, "lsoa", lsoa, ["code", "name", "parish", "area", "ward_code", "ward", "population", "area_km2"])
     _write_geo(con, "wards", geography.wards, ["code", "name", "population", "area_km2", "main_area"])
-    _write_geo(
-        con, "areas", geography.areas,
-        ["name", "forum", "population", "population_2015", "area_km2", "lsoa_count", "confidence", "evidence", "parishes"],
-    )
+    area_columns = ["name", "body", "population", "population_2015", "area_km2", "lsoa_count", "confidence", "evidence", "members"]
+    _write_geo(con, "areas", geography.areas, area_columns)
+    _write_geo(con, "scheme_areas", geography.scheme_areas.assign(key=geography.scheme_areas["scheme"] + "/" + geography.scheme_areas["name"]),
+               ["key", "scheme", *area_columns])
+    con.register("scheme_lsoa_df", geography.scheme_lsoa)
+    con.execute("CREATE TABLE scheme_lsoa AS SELECT * FROM scheme_lsoa_df")
     _write_geo(con, "parishes", geography.parishes, ["code", "name", "area"])
     con.register("lsoa11_df", geography.lsoa11)
     con.execute("CREATE TABLE lsoa11 AS SELECT * FROM lsoa11_df")
     con.register("lsoa11_to_21_df", geography.lsoa11_to_21)
     con.execute("CREATE TABLE lsoa11_to_21 AS SELECT * FROM lsoa11_to_21_df")
 
-    months = sorted(placed["month"].unique())
-    per_month = placed.groupby("month").size()
+    per_month = dict(con.execute("SELECT month, count(*) FROM crimes GROUP BY month ORDER BY month").fetchall())
+    months = list(per_month)
+    rows = sum(per_month.values())
+    fewest, most = min(per_month, key=per_month.get), max(per_month, key=per_month.get)
+    report.months, report.rows = months, rows
     gaps = _missing_months(months)
     if gaps:
         report.say(f"Months missing between the first and last: {', '.join(gaps)}; trends skip them.")
@@ -333,13 +329,15 @@ def _write_tables(con, placed, files, geography: Geography, report, la_code, sou
     if repeated:
         report.say(f"{repeated} rows repeat a Crime ID already seen in the same month; they are counted, as published.")
     report.say(
-        f"{len(placed):,} rows for {len(months)} months ({months[0]} to {months[-1]}); "
-        f"fewest {per_month.min():,} in {per_month.idxmin()}, most {per_month.max():,} in {per_month.idxmax()}."
+        f"{rows:,} rows for {len(months)} months ({months[0]} to {months[-1]}); "
+        f"fewest {per_month[fewest]:,} in {fewest}, most {per_month[most]:,} in {most}."
     )
     meta = {
         "store_id": uuid.uuid4().hex,
         "built_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "la_code": la_code,
+        "la_code": partnership.la_code,
+        "la_name": partnership.la_name,
+        partnership_module.META_KEY: partnership.to_json(),
         "sources": "; ".join(str(s) for s in sources),
         "first_month": months[0],
         "last_month": months[-1],
@@ -376,14 +374,15 @@ def geography_from_store(con) -> Geography:
         df = df.drop(columns=["geojson"])
         return gpd.GeoDataFrame(df, geometry=geometry, crs=ons.BNG)
 
-    areas = frame("areas")
     geography = Geography(
         lsoa21=frame("lsoa"),
         lsoa11=con.execute("SELECT * FROM lsoa11").df(),
         lsoa11_to_21=con.execute("SELECT * FROM lsoa11_to_21").df(),
         wards=frame("wards"),
-        areas=areas,
+        areas=frame("areas"),
         parishes=frame("parishes"),
+        scheme_lsoa=con.execute("SELECT * FROM scheme_lsoa").df(),
+        scheme_areas=frame("scheme_areas").drop(columns="key"),
     )
     geography.reference_paths = {
         key.removeprefix("file:"): value

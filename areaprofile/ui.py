@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from areaprofile import profile, query
-from areaprofile.config import AREAS, ASB, CRIME_TYPES
+from areaprofile import partnership, profile, query, update_log
+from areaprofile.config import ASB, CRIME_TYPES
 from areaprofile.errors import AreaprofileError
 from areaprofile.periods import PRESETS, Period, financial_year_period, financial_years, label, preset_period
 
@@ -38,13 +38,18 @@ _PINNED = "_areaprofile_store"
 
 
 def pin_store() -> query.Store:
-    """Open the store once at the start of a script run (the sidebar does this).
+    """Open the store once at the start of a script run (the sidebar does this), in the area
+    scheme chosen in the sidebar or the URL (``?scheme=``; the partnership's first by default).
 
     Every call in the same run then reads that one file, so a rebuild that lands halfway
     through a page never mixes old and new numbers; the next run picks up the new file.
     """
     try:
-        st.session_state[_PINNED] = query.open_store()
+        settings = partnership.of_store(query.open_store())
+        ids = [scheme.id for scheme in settings.schemes]
+        wanted = st.session_state.get("scheme") or _from_url("scheme", ids[0])
+        st.session_state["scheme"] = wanted if wanted in ids else ids[0]
+        st.session_state[_PINNED] = query.open_store(None, st.session_state["scheme"])
     except AreaprofileError as exc:
         st.error(exc.message)
         st.stop()
@@ -57,10 +62,45 @@ def store() -> query.Store:
     if pinned is not None:
         return pinned
     try:
-        return query.open_store()
+        return query.open_store(None, st.session_state.get("scheme"))
     except AreaprofileError as exc:
         st.error(exc.message)
         st.stop()
+
+
+def page_title() -> str:
+    """The browser tab's title: the partnership of the store this app serves."""
+    try:
+        return f"{partnership.of_store(query.open_store()).short_name} community safety area profiles"
+    except AreaprofileError:
+        return "Community safety area profiles"
+
+
+def settings() -> partnership.Partnership:
+    """The partnership of the store this run reads (its names, areas, caveats, force)."""
+    return partnership.of_store(store())
+
+
+def area_names() -> tuple[str, ...]:
+    """The areas of the pinned store's scheme, in order."""
+    return query.area_names(store())
+
+
+def how_many(n: int) -> str:
+    """A count as a word for headings ('five'), digits above twelve."""
+    words = "zero one two three four five six seven eight nine ten eleven twelve".split()
+    return words[n] if 0 <= n < len(words) else f"{n:,}"
+
+
+def csv_scheme_part() -> str:
+    """'<scheme id>-' for download names when the partnership offers several area schemes, else ''."""
+    current = store()
+    return f"{partnership.of_store(current).scheme(current.scheme or None).id}-" if len(settings().schemes) > 1 else ""
+
+
+def everywhere() -> str:
+    """The whole partnership as one choice, e.g. 'All Anytown'."""
+    return settings().all_label
 
 
 @contextmanager
@@ -74,7 +114,7 @@ def friendly_errors():
 
 
 #: Package modules whose functions pages may call through :func:`get` (each takes the store first).
-_MODULES = ("profile", "concerns", "report", "pack_process", "hotspots", "hotspot_accuracy")
+_MODULES = ("profile", "concerns", "report", "pack_process", "hotspots", "hotspot_accuracy", "update_log")
 
 
 #: Bounded both ways, so a long-running server's memory has a ceiling (a pack is ~0.5 MB).
@@ -98,7 +138,13 @@ def get(function_name: str, *args, **kwargs):
     """``get("headlines", selection)`` or ``get("concerns.concern_evidence", selection)``: cached."""
     current = store()
     with friendly_errors():
-        return cached(function_name, current.version, *args, _store=current, **kwargs)
+        return cached(function_name, cache_version(current), *args, _store=current, **kwargs)
+
+
+def cache_version(current: query.Store) -> str:
+    """What :func:`cached` keys on besides the call: the store's version and its update log's."""
+    # The update run log lives beside the store: a recorded check changes 'last checked' without a rebuild.
+    return f"{current.version}|{update_log.log_version(current.path)}"
 
 
 # ---- the sidebar selection --------------------------------------------------------------------
@@ -116,8 +162,8 @@ def _init_state(months: list[str]) -> None:
     if st.session_state.get("_selection_ready"):
         return
     latest = months[-1]
-    area = _from_url("area", profile.ALL_BANES)
-    st.session_state["area"] = area if area in (profile.ALL_BANES, *AREAS) else profile.ALL_BANES
+    area = _from_url("area", everywhere())
+    st.session_state["area"] = area if area in (everywhere(), *area_names()) else everywhere()
     preset_key = _from_url("period", "last-3-months")
     preset = next((name for name, key in _PRESET_PARAM.items() if key == preset_key), "Last 3 months")
     st.session_state["preset"] = preset
@@ -138,6 +184,8 @@ def _to_url() -> None:
     """Mirror the selection in the URL so a copied link reproduces the view."""
     params = {"area": st.session_state["area"], "period": _PRESET_PARAM[st.session_state["preset"]],
               "types": _MODE_PARAM[st.session_state["types_mode"]]}
+    if len(settings().schemes) > 1:
+        params["scheme"] = st.session_state["scheme"]
     if st.session_state["preset"] == "Custom":
         params["from"], params["to"] = st.session_state["from"], st.session_state["to"]
     if st.session_state["preset"] == "Financial year" and st.session_state.get("fy"):
@@ -146,7 +194,7 @@ def _to_url() -> None:
         params["type"] = list(st.session_state["types"])
     # Keep what a page puts in the URL itself (e.g. view=priorities), so its links survive.
     for key in st.query_params:
-        if key not in ("area", "period", "types", "from", "to", "fy", "type"):
+        if key not in ("area", "period", "types", "from", "to", "fy", "type", "scheme"):
             params[key] = st.query_params[key]
     if dict(st.query_params.to_dict()) != params or st.query_params.get_all("type") != params.get("type", []):
         st.query_params.from_dict(params)
@@ -160,8 +208,18 @@ def sidebar() -> profile.Selection:
         st.error("The store holds no months; add data on the Data & sources page.")
         st.stop()
     _init_state(months)
+    current = settings()
+    choices = [current.all_label, *area_names()]
+    if st.session_state.get("area") not in choices:  # e.g. after switching to another area scheme
+        st.session_state["area"] = current.all_label
     with st.sidebar:
-        st.selectbox("Area", [profile.ALL_BANES, *AREAS], key="area", help="One of the five area forums, or all of B&NES.")
+        if len(current.schemes) > 1:
+            names = {s.id: s.name for s in current.schemes}
+            st.selectbox("Area scheme", list(names), key="scheme", format_func=names.get,
+                         help=f"How {current.short_name} is divided into areas.")
+        scheme = current.scheme(st.session_state["scheme"])
+        st.selectbox("Area", choices, key="area",
+                     help=f"One of the {len(scheme.areas)} areas ({scheme.name}), or all of {current.short_name}.")
         st.selectbox("Period", PRESETS, key="preset", help=f"Latest month loaded: {label(months[-1])}.")
         preset = st.session_state["preset"]
         if preset == "Financial year":
@@ -193,8 +251,8 @@ def sidebar() -> profile.Selection:
             "Anti-social behaviour only": (ASB,),
             "Choose types": tuple(st.session_state["types"]) or None,
         }[mode]
-        area = None if st.session_state["area"] == profile.ALL_BANES else st.session_state["area"]
-        selection = profile.Selection(area=area, period=period, crime_types=types)
+        area = None if st.session_state["area"] == current.all_label else st.session_state["area"]
+        selection = profile.Selection(area=area, period=period, crime_types=types, everywhere=current.all_label)
     have, want = get("period_coverage", period)
     if have < want:
         st.warning(f"Only {have} of the {want} months in {period.label} are loaded; figures cover those months only.")
@@ -206,7 +264,7 @@ def selection_caption(selection: profile.Selection) -> str:
 
 
 def source_line() -> str:
-    return f"Source: data.police.uk (Avon and Somerset Constabulary), Census 2021 population (ONS). {get('data_correct_as_of')}."
+    return f"Source: data.police.uk ({settings().force_names}), Census 2021 population (ONS). {get('data_correct_as_of')}."
 
 
 # ---- charts with their words and tables ----------------------------------------------------
@@ -260,7 +318,7 @@ def funnel_chart(points: pd.DataFrame, curves: pd.DataFrame) -> alt.Chart:
                           legend=alt.Legend(orient="bottom", title=None))
     lower = limits.mark_line(color="#555555").encode(y=alt.Y("Lower:Q", title="Records per 1,000 residents"), strokeDash=dash, detail="Limit:N")
     upper = limits.mark_line(color="#555555").encode(y="Upper:Q", strokeDash=dash, detail="Limit:N")
-    centre = limits.mark_line(color="#000000").encode(y="B&NES rate:Q")
+    centre = limits.mark_line(color="#000000").encode(y="Overall rate:Q")
     dots = alt.Chart(points).encode(
         x="Residents (Census 2021):Q", y="Per 1,000 residents:Q",
         tooltip=["Area", "Count", alt.Tooltip("Per 1,000 residents:Q", format=".1f")],
@@ -272,4 +330,4 @@ def funnel_chart(points: pd.DataFrame, curves: pd.DataFrame) -> alt.Chart:
 def footer() -> None:
     st.divider()
     st.caption(source_line())
-    st.caption(profile.ATTRIBUTION)
+    st.caption(get("attribution"))

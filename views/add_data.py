@@ -34,10 +34,11 @@ if not st.session_state.get("editor_unlocked"):
             st.error("That password is not right; ask whoever runs the dashboard for the editor password.")
     st.stop()
 
+force = ui.settings().force
 st.markdown(
-    "1. On data.police.uk choose **Custom download**, force **Avon and Somerset**, the months you need and "
-    "**Include crime data**.\n"
-    "2. Upload the .zip as it is, or the monthly street files (`2021-10-avon-and-somerset-street.csv`).\n"
+    f"1. On data.police.uk choose **Custom download**, force **{force.name.removesuffix(' Constabulary').removesuffix(' Police')}**, "
+    "the months you need and **Include crime data**.\n"
+    f"2. Upload the .zip as it is, or the monthly street files (`2021-10-{force.id}-street.csv`).\n"
     f"3. Check what was found below, then confirm. Up to {limits.max_upload_mb:,.0f} MB a file."
 )
 round_key = st.session_state.setdefault("add_data_round", 0)

@@ -1,13 +1,12 @@
 """Concerns & priorities: each concern an area forum (or residents) raised, with its police.uk
 evidence beside the plan priorities it serves; or start from the priorities and see how the
-related numbers moved in all five areas. The view and plan are kept in the URL."""
+related numbers moved in all the partnership's areas. The view and plan are kept in the URL."""
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from areaprofile import concerns, ui
-from areaprofile.config import AREAS
 
 VIEWS = {"concerns": "Start from an area's concerns", "priorities": "Start from the plan priorities"}
 ALL_PLANS = "all"
@@ -89,7 +88,7 @@ def priority_block(p: dict) -> None:
 def concern_card(e: dict, folded: bool = False) -> None:
     """A concern with its evidence (left) beside the priorities it serves (right).
 
-    ``folded``: inside a closed expander (used for the B&NES-wide concerns, to keep the page short)."""
+    ``folded``: inside a closed expander (used for the partnership-wide concerns, to keep the page short)."""
     if folded:
         status = f"{e['count']:,} records" if e["measured"] else concerns.NO_DATA
         box = st.expander(f"**{e['title']}** · {status}")
@@ -144,15 +143,20 @@ def evidence_block(e: dict) -> None:
 
 def concerns_view(selection) -> None:
     def pick_area() -> None:
-        st.session_state["area"] = st.session_state["concerns_area"] or "All B&NES"
+        st.session_state["area"] = st.session_state["concerns_area"] or ui.everywhere()
 
+    areas = list(ui.area_names())
     st.session_state["concerns_area"] = selection.area
-    st.selectbox("Forum area", AREAS, key="concerns_area", placeholder="Choose an area forum", on_change=pick_area,
+    st.selectbox("Forum area", areas, key="concerns_area", placeholder="Choose an area forum", on_change=pick_area,
                  help="The same choice as the Area in the sidebar.")
     if not selection.area:
-        st.info("Pick one of the five forum areas above (or in the sidebar) to see the concerns raised for it.")
+        st.info(f"Pick one of the {ui.how_many(len(areas))} forum areas above (or in the sidebar) to see the concerns "
+                "raised for it.")
         return
     evidence = get("concern_evidence", selection)
+    if not evidence:
+        st.info(f"No concern on record names {selection.area}. " + get("knowledge_note"))
+        return
     ui.active_title(concerns.concerns_sentence(evidence, selection))
     table = concerns.concern_table([e for e in evidence if e["measured"]])
     if not table.empty:
@@ -181,27 +185,29 @@ def concerns_view(selection) -> None:
         st.markdown(f"**{concerns.NO_DATA} for {len(no_data)} concerns:** " + "; ".join(no_data)
                     + ". Their cards below say what would measure them.")
 
+    whole = ui.settings().short_name
     own = [e for e in evidence if e["area_specific"]]
     shared = [e for e in evidence if not e["area_specific"]]
     st.header(f"Raised for {selection.area}")
     if not own:
-        st.write(f"No concern on record names {selection.area} on its own; the B&NES-wide ones below apply.")
+        st.write(f"No concern on record names {selection.area} on its own; the {whole}-wide ones below apply.")
     for e in own:
         concern_card(e)
-    st.header(f"Raised for all of B&NES (they apply to {selection.area} too)")
+    st.header(f"Raised for all of {whole} (they apply to {selection.area} too)")
     st.caption("Open a concern to see its evidence and the priorities it serves.")
     for e in shared:
         concern_card(e, folded=True)
 
 
 def priorities_view(selection) -> None:
-    plans = concerns.plan_choices()
+    plans = get("plan_choices")
+    default_plan = get("default_measures_plan") or (plans[0]["id"] if plans else ALL_PLANS)
     ids = [ALL_PLANS] + [p["id"] for p in plans]
     titles = {ALL_PLANS: "All plans"} | {p["id"]: f"{p['title']} ({p['status']})" for p in plans}
-    url_choice("plan", "concerns_plan", ids, concerns.DEFAULT_MEASURES_PLAN)
+    url_choice("plan", "concerns_plan", ids, default_plan)
     st.selectbox("Plan", ids, format_func=titles.get, key="concerns_plan")
     plan_id = st.session_state["concerns_plan"]
-    to_url("plan", plan_id, concerns.DEFAULT_MEASURES_PLAN)
+    to_url("plan", plan_id, default_plan)
 
     evidence = get("priority_evidence", selection, None if plan_id == ALL_PLANS else plan_id)
     ui.active_title(concerns.priorities_sentence(evidence))
@@ -235,7 +241,7 @@ def priorities_view(selection) -> None:
                                             "Count": st.column_config.NumberColumn(format="localized"),
                                             "Per 1,000 residents": st.column_config.NumberColumn(format="%.1f")})
                 st.caption(f"{p['period']}. 'Own concern': the area's forum raised a concern counted by this type; "
-                           "'B&NES-wide': only a concern raised for every area counts it.")
+                           f"'{ui.settings().short_name}-wide': only a concern raised for every area counts it.")
             if p["concerns"]:
                 st.markdown("**Concerns linked to it**")
                 st.dataframe(concerns.priority_concerns_table(p), hide_index=True, width="stretch",

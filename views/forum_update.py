@@ -4,7 +4,6 @@ as PDF (to hand out), CSV (every number in it) or HTML (prints the same A4 page 
 import streamlit as st
 
 from areaprofile import ui
-from areaprofile.config import AREAS
 from areaprofile.periods import label
 
 
@@ -17,7 +16,10 @@ st.caption("One A4 page for an area forum meeting: headline numbers, the last 12
 months = ui.get("loaded_months")
 left, middle, right = st.columns([2, 2, 3])
 with left:
-    area = st.selectbox("Area forum", AREAS, index=AREAS.index(selection.area) if selection.area in AREAS else 0,
+    areas = list(ui.area_names())
+    if st.session_state.get("forum_area") not in (None, *areas):  # another area scheme was chosen
+        del st.session_state["forum_area"]
+    area = st.selectbox("Area forum", areas, index=areas.index(selection.area) if selection.area in areas else 0,
                         key="forum_area")
 with middle:
     month = st.selectbox("Meeting month", list(reversed(months)), format_func=label, key="forum_month",

@@ -10,7 +10,8 @@ selection = st.session_state["selection"]
 st.title(f"Map: {selection.area_label}")
 st.caption(ui.selection_caption(selection))
 
-LEVELS = {"Areas (the five forums)": "area", "Wards": "ward", "LSOAs (neighbourhoods of about 1,600 people)": "lsoa"}
+LEVELS = {f"Areas (the {ui.how_many(len(ui.area_names()))} {ui.get('scheme_summary')['name'].split(' (')[0].lower()})": "area",
+          "Wards": "ward", "LSOAs (neighbourhoods of about 1,600 people)": "lsoa"}
 MEASURES = {"Records": "count", "Per 1,000 residents": "rate_per_1000", "Per km²": "per_km2"}
 controls = st.columns([2, 2, 2])
 with controls[0]:
@@ -62,8 +63,9 @@ with right:
         st.write(f"{clicked.get('rate_per_1000')} per 1,000 residents · {clicked.get('per_km2')} per km²")
         code = "" if clicked.get("code") == clicked.get("name") else f" Code {clicked.get('code')}."
         st.caption(f"{int(clicked.get('population', 0)):,} residents (Census 2021).{code}")
+places = " ".join(ui.settings().caveats_for(None))
 st.caption("Locations are approximate (police.uk snap points). Per-resident rates mislead where few people live but "
-           "many visit, such as Bath city centre: compare per km² there.")
+           "many visit: compare per km² there." + (f" {places}" if places else ""))
 ui.table_alternative(
     table.rename(columns={"name": "Name", "code": "Code", "count": "Records", "rate_per_1000": "Per 1,000 residents",
                           "per_km2": "Per km²", "population": "Residents (Census 2021)", "ward": "Ward", "area": "Area"}),

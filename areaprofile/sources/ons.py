@@ -19,18 +19,6 @@ from areaprofile.errors import AreaprofileError
 BNG = "EPSG:27700"
 WGS84 = "EPSG:4326"
 
-#: Where each reference file lives below the source folder (glob patterns, first match wins).
-LAYOUT: dict[str, tuple[str, ...]] = {
-    "lsoa11": ("boundaries/lsoa11/*lsoa11*.geojson",),
-    "lsoa21": ("boundaries/lsoa21/*lsoa21*.geojson",),
-    "wards": ("boundaries/wards_2019_current/*wd25*.geojson", "boundaries/wards*/*.geojson"),
-    "parishes": ("boundaries/parishes/*.geojson",),
-    "la": ("boundaries/la/*.geojson",),
-    "population_2021": ("population/census2021/*lsoa21*.csv", "population/census2021/census2021-ts001-lsoa*.csv"),
-    "population_2015": ("population/iod2019_denominators_mid2015/*.csv.gz", "population/iod2019_denominators_mid2015/*.csv"),
-    "lsoa_centres": ("lookups/*lsoa_latlong*.csv",),
-}
-
 #: Human names for messages.
 DESCRIPTION = {
     "lsoa11": "LSOA 2011 boundaries",
@@ -41,9 +29,9 @@ DESCRIPTION = {
     "population_2021": "Census 2021 population by LSOA",
     "population_2015": "mid-2015 population by LSOA",
     "lsoa_centres": "LSOA population-weighted centres",
+    "lsoa_ward_lookup": "ONS LSOA 2021 to ward best-fit lookup",
 }
 
-REQUIRED = ("lsoa11", "lsoa21", "wards", "parishes", "la", "population_2021")
 
 
 @dataclass
@@ -52,18 +40,20 @@ class ReferenceFiles:
 
     root: Path
     paths: dict[str, Path | None]
+    required: tuple[str, ...] = ()
 
     def has_all_required(self) -> bool:
-        return all(self.paths.get(name) for name in REQUIRED)
+        return all(self.paths.get(name) for name in self.required)
 
     def missing(self) -> list[str]:
-        return [DESCRIPTION[name] for name in REQUIRED if not self.paths.get(name)]
+        return [DESCRIPTION[name] for name in self.required if not self.paths.get(name)]
 
 
-def find_reference_files(root: Path) -> ReferenceFiles:
+def find_reference_files(root: Path, layout: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> ReferenceFiles:
+    """The files a partnership's settings name (``layout``: name -> glob patterns, first match wins)."""
     root = Path(root)
     paths: dict[str, Path | None] = {}
-    for name, patterns in LAYOUT.items():
+    for name, patterns in layout.items():
         paths[name] = None
         if root.is_dir():
             for pattern in patterns:
@@ -71,7 +61,7 @@ def find_reference_files(root: Path) -> ReferenceFiles:
                 if matches:
                     paths[name] = matches[0]
                     break
-    return ReferenceFiles(root=root, paths=paths)
+    return ReferenceFiles(root=root, paths=paths, required=tuple(required))
 
 
 def read_boundaries(path: Path, code_field: str, name_field: str, la_code: str | None = None) -> gpd.GeoDataFrame:
@@ -115,10 +105,14 @@ def read_outline(path: Path) -> gpd.GeoDataFrame:
 
 
 def read_population_2021(path: Path) -> pd.Series:
-    """Census 2021 usual residents per LSOA 2021 (age bands summed)."""
-    frame = _read_csv(path)
-    code = _column(frame, path, ("lsoa21_code", "LSOA21CD", "geography code", "Lower layer Super Output Areas Code"))
-    value = _column(frame, path, ("usual_residents", "Residence type: Total; measures: Value", "Observation", "Total: All usual residents"))
+    """Census 2021 usual residents per LSOA 2021 (age bands summed).
+
+    Reads tidy CSVs and Nomis 'formatted' exports (title lines above the header, a footnote
+    below the data): there the header is the line naming the ``mnemonic`` column."""
+    frame = _read_csv(path, skiprows=_nomis_header_line(path))
+    code = _column(frame, path, ("lsoa21_code", "LSOA21CD", "geography code", "Lower layer Super Output Areas Code", "mnemonic"))
+    value = _column(frame, path, ("usual_residents", "Residence type: Total; measures: Value", "Observation", "Total: All usual residents", "2021"))
+    frame = frame[frame[code].fillna("").str.match(r"^[EW]0\d{7}$")]
     counts = pd.to_numeric(frame[value].astype(str).str.replace(",", ""), errors="coerce")
     if counts.isna().any():
         raise AreaprofileError(f"{path}: some population figures are not numbers; download the file again.")
@@ -126,13 +120,25 @@ def read_population_2021(path: Path) -> pd.Series:
 
 
 def read_population_2015(path: Path, lsoa11_codes: set[str]) -> pd.Series:
-    """ONS mid-2015 population per LSOA 2011 (IoD 2019 denominators), B&NES rows only."""
+    """ONS mid-2015 population per LSOA 2011 (IoD 2019 denominators), the given LSOAs only."""
     frame = _read_csv(path)
     code = _column(frame, path, ("LSOA code (2011)",))
     value = _column(frame, path, ("Total population: mid 2015 (excluding prisoners)",))
     frame = frame[frame[code].isin(lsoa11_codes)]
     counts = pd.to_numeric(frame[value].astype(str).str.replace(",", ""), errors="coerce")
     return counts.groupby(frame[code]).sum().astype(int).rename("population_2015")
+
+
+def read_lsoa_ward_lookup(path: Path, codes: set[str]) -> pd.Series:
+    """Ward code of each LSOA 2021 from the ONS best-fit lookup (any WDyyCD column)."""
+    frame = _read_csv(path)
+    code = _column(frame, path, ("LSOA21CD",))
+    ward = _column(frame, path, tuple(f"WD{year}CD" for year in ("25", "24", "23", "22")))
+    frame = frame[frame[code].isin(codes)]
+    missing = sorted(codes - set(frame[code]))
+    if missing:
+        raise AreaprofileError(f"{path}: has no ward for LSOA {missing[0]}; is this the LSOA 2021 to ward lookup?")
+    return frame.set_index(code)[ward]
 
 
 def read_lsoa_centres(path: Path, codes: set[str]) -> pd.DataFrame:
@@ -142,9 +148,23 @@ def read_lsoa_centres(path: Path, codes: set[str]) -> pd.DataFrame:
     return frame.rename(columns={"LSOACD": "code"})[["code", "longitude", "latitude"]]
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _nomis_header_line(path: Path) -> int:
+    """Lines before the header of a Nomis export (0 for an ordinary CSV)."""
     try:
-        return pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:
+            for number, line in enumerate(handle):
+                if number > 20:
+                    break
+                if '"mnemonic"' in line:
+                    return number
+    except OSError:
+        pass
+    return 0
+
+
+def _read_csv(path: Path, skiprows: int = 0) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, dtype=str, encoding="utf-8-sig", skiprows=skiprows, skip_blank_lines=True)
     except Exception as exc:
         raise AreaprofileError(f"{path}: cannot read the CSV ({str(exc).splitlines()[0]}); download it again.") from None
 

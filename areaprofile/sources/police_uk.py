@@ -1,17 +1,14 @@
-"""Read data.police.uk street-level files: archive folders (plain or gzipped CSV) and the
+"""Find data.police.uk street-level files: archive folders (plain or gzipped CSV) and the
 custom-download zip.
 
-Each file is read whole, checked, and turned into an Arrow table of the rows that fall in
-the local authority. Every problem becomes one sentence naming the file, so a bad file
-never reaches the store.
+Reading and checking a file is ``street_stream``'s job (the build streams every file through
+it into DuckDB); ``read_street_file`` here gives one file's checked rows as an Arrow table.
+Every problem becomes one sentence naming the file, so a bad file never reaches the store.
 """
 
 from __future__ import annotations
 
-import csv
 import gzip
-import hashlib
-import io
 import re
 import zipfile
 import zlib
@@ -20,8 +17,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from areaprofile.errors import AreaprofileError
 
@@ -82,7 +77,7 @@ class MonthRows:
     rows_in_file: int
     rows_without_location: int
     rows_outside_la: int
-    table: pa.Table  # the local authority's rows, all columns as strings plus lon/lat floats
+    table: pa.Table  # the local authority's rows: the published text columns plus lon/lat floats
 
 
 def find_street_files(source: Path) -> list[StreetFile]:
@@ -158,106 +153,25 @@ def read_bytes(street_file: StreetFile) -> bytes:
 
 
 def read_street_file(street_file: StreetFile, la_lsoa_codes: set[str]) -> MonthRows:
-    """Check one street file and keep the rows whose LSOA code is in the local authority."""
-    label = street_file.label
-    raw = read_bytes(street_file)
-    sha256 = hashlib.sha256(raw).hexdigest()
-    if not raw.strip():
-        raise AreaprofileError(f"{label}: the file is empty; download it again.")
+    """Check one street file and return its rows whose LSOA code is in the local authority.
+
+    The same checks as the build (``street_stream``), on a private in-memory DuckDB: for the
+    upload check, which wants the figures and the rows of one file without touching a store.
+    """
+    import tempfile
+
+    import duckdb
+
+    from areaprofile.sources import street_stream
+
+    con = duckdb.connect(":memory:")
     try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise AreaprofileError(
-            f"{label}: line {line} is not UTF-8 text (byte {exc.start}); save the file as UTF-8 or download it again."
-        ) from None
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    header_line = raw.split(b"\n", 1)[0].decode("utf-8").strip("\r")
-    try:
-        header = next(iter(_csv_rows(header_line)))
-    except csv.Error:
-        raise AreaprofileError(f"{label}: the header line is not comma-separated text; download the file again.") from None
-    if tuple(header) != STREET_COLUMNS:
-        missing = [c for c in STREET_COLUMNS if c not in header]
-        extra = [c for c in header if c not in STREET_COLUMNS]
-        detail = f"missing {', '.join(missing)}" if missing else "columns in the wrong order"
-        if extra:
-            detail += f"; unexpected {', '.join(extra)}"
-        raise AreaprofileError(f"{label}: not a police.uk street file ({detail}); expected the columns {', '.join(STREET_COLUMNS)}.")
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(raw),
-            read_options=pacsv.ReadOptions(use_threads=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in STREET_COLUMNS},
-                strings_can_be_null=False,
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        raise AreaprofileError(f"{label}: the CSV cannot be read ({str(exc).splitlines()[0]}); download it again.") from None
-    rows_in_file = table.num_rows
-    if rows_in_file == 0:
-        raise AreaprofileError(f"{label}: the file has a header but no rows; download it again.")
-
-    months = pc.unique(table["Month"]).to_pylist()
-    wrong = [m for m in months if m != street_file.month]
-    if wrong:
-        raise AreaprofileError(
-            f"{label}: holds rows for {', '.join(sorted(wrong)[:3])} but its name says {street_file.month}; check you have the right file."
-        )
-
-    longitude = _coordinates(table["Longitude"], "Longitude", LON_RANGE, label)
-    latitude = _coordinates(table["Latitude"], "Latitude", LAT_RANGE, label)
-    without_location = pc.or_(pc.is_null(longitude), pc.is_null(latitude))
-    rows_without_location = pc.sum(pc.cast(without_location, pa.int64())).as_py() or 0
-
-    in_la = pc.is_in(table["LSOA code"], value_set=pa.array(sorted(la_lsoa_codes), pa.string()))
-    table = table.append_column("lon", longitude).append_column("lat", latitude)
-    kept = table.filter(in_la)
-    rows_outside_la = rows_in_file - kept.num_rows
-    return MonthRows(
-        file=street_file,
-        sha256=sha256,
-        size_bytes=len(raw),
-        rows_in_file=rows_in_file,
-        rows_without_location=int(rows_without_location),
-        rows_outside_la=int(rows_outside_la),
-        table=kept,
-    )
-
-
-def _coordinates(column: pa.ChunkedArray, name: str, valid: tuple[float, float], label: str) -> pa.ChunkedArray:
-    """Parse a coordinate column: blank is 'no location'; anything else must be a number in range."""
-    blank = pc.equal(pc.utf8_trim_whitespace(column), "")
-    as_null = pc.if_else(blank, pa.scalar(None, pa.string()), column)
-    try:
-        values = pc.cast(as_null, pa.float64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        bad = _first_bad_number(as_null)
-        raise AreaprofileError(f"{label}: {name} '{bad}' is not a number; the file is damaged, download it again.") from None
-    low, high = valid
-    out = pc.or_(pc.less(values, low), pc.greater(values, high))
-    if pc.any(out).as_py():
-        index = pc.index(out, True).as_py()
-        raise AreaprofileError(
-            f"{label}: {name} {values[index].as_py()} on data row {index + 1} is outside Great Britain; the file is damaged, download it again."
-        )
-    return values
-
-
-def _first_bad_number(column: pa.ChunkedArray) -> str:
-    for value in column.to_pylist():
-        if value is None:
-            continue
-        try:
-            float(value)
-        except ValueError:
-            return value[:40]
-    return "?"
-
-
-def _csv_rows(text: str):
-    import csv
-
-    return csv.reader([text])
+        street_stream.create_tables(con, la_lsoa_codes)
+        with tempfile.TemporaryDirectory(prefix="areaprofile-read-") as work:
+            figures = street_stream.stage_file(con, street_file, Path(work))
+        names = {**{v: k for k, v in street_stream.TEXT_COLUMNS.items()}, "lon": "lon", "lat": "lat"}
+        select = ", ".join(f'{column} AS "{name}"' for name, column in names.items())
+        table = con.sql(f"SELECT {select} FROM staged_rows").to_arrow_table()
+    finally:
+        con.close()
+    return MonthRows(**vars(figures), table=table)
