@@ -289,7 +289,7 @@ def counts(
     ward: str | None = None,
 ) -> pd.DataFrame:
     """Number of published rows per group, columns ``by + ['count']``, sorted by ``by``."""
-    return store.sql(*_counts_sql(by, start, end, area, crime_types, ward)).reset_index(drop=True)
+    return store.sql(*_counts_sql(store, by, start, end, area, crime_types, ward)).reset_index(drop=True)
 
 
 def count_rows(
@@ -303,10 +303,10 @@ def count_rows(
 ) -> tuple[list[str], list[tuple]]:
     """:func:`counts` as column names and plain rows: the same query, without importing pandas
     (most of a CLI call's time would otherwise be spent importing it)."""
-    return store.rows(*_counts_sql(by, start, end, area, crime_types, ward))
+    return store.rows(*_counts_sql(store, by, start, end, area, crime_types, ward))
 
 
-def _counts_sql(by, start, end, area, crime_types, ward) -> tuple[str, list]:
+def _counts_sql(store, by, start, end, area, crime_types, ward) -> tuple[str, list]:
     columns = parse_group_columns(by)
     where, params = where_clause(start, end, area, crime_types, ward, store=store)
     select = ", ".join(columns)
