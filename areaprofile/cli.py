@@ -274,12 +274,17 @@ def _counts(args) -> int:
     from areaprofile import query
 
     store = query.open_store(args.store, args.scheme)
-    frame = query.counts(store, args.by, start=args.start, end=args.end, area=args.area, crime_types=args.crime_type)
+    columns, rows = query.count_rows(store, args.by, start=args.start, end=args.end, area=args.area,
+                                     crime_types=args.crime_type)
     if args.format == "json":
-        json.dump(frame.to_dict(orient="records"), sys.stdout, ensure_ascii=False)
+        json.dump([dict(zip(columns, row)) for row in rows], sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
     return 0
 
 

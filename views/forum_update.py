@@ -40,7 +40,8 @@ last_meeting = st.date_input("Last meeting (page two lists what happened since)"
                              min_value=dt.date(2000, 1, 1), max_value=today, format="DD/MM/YYYY", key="forum_last_meeting")
 with ui.progress(f"Building the forum pack for {area}, {label(month)}: the page, its map and chart, the PDF and "
                  "the CSV. The first time takes several seconds."):
-    files = ui.get_with_register("report.pack_files", area, month, int(threshold) if suppress else None,
+    # Made in a short-lived worker process: WeasyPrint and matplotlib never load into the server.
+    files = ui.get_with_register("pack_process.pack_files", area, month, int(threshold) if suppress else None,
                                  last_meeting=last_meeting)
 
 buttons = st.columns([1, 1, 1, 2])
