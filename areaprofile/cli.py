@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -75,6 +76,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--suppress-under", type=int, default=None, metavar="N",
                         help="show counts under N as '<N' (for published copies)")
     report.add_argument("--store", type=Path, default=None)
+    report.add_argument("--register", default=None,
+                        help="concerns register (path or postgresql:// URL; default $AREAPROFILE_REGISTER): adds page two, "
+                             "'You said, we did'")
+    report.add_argument("--last-meeting", default=None, metavar="YYYY-MM-DD",
+                        help="date of the forum's last meeting for page two (default: a month before today)")
     report.add_argument("--scheme", default=None, help=SCHEME_HELP)
     report.set_defaults(run=_report)
 
@@ -84,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
                           help="published crime type, or all-crime / asb (repeatable; default: every type)")
     hotspots.add_argument("--from", dest="start", default=None, help="first month, YYYY-MM (default: 2 months before --to)")
     hotspots.add_argument("--to", dest="end", default=None, help="last month, YYYY-MM (default: the latest loaded)")
+    hotspots.add_argument("--classify", action="store_true",
+                          help="add each cell's label over the 12 quarters to --to (new, persistent, intensifying, "
+                               "diminishing, sporadic, historical, not a hotspot) and its Mann-Kendall trend")
     hotspots.add_argument("--format", choices=("json", "csv"), default="csv")
     hotspots.add_argument("--store", type=Path, default=None)
     hotspots.add_argument("--scheme", default=None, help=SCHEME_HELP)
@@ -96,7 +105,9 @@ def _parser() -> argparse.ArgumentParser:
     accuracy.add_argument("--test-to", default=None, help="last test month, YYYY-MM (default: the latest loaded)")
     accuracy.add_argument("--train-months", type=int, default=12, help="calendar months before each test month to train on")
     accuracy.add_argument("--coverage", type=float, default=0.01, help="share of the land to choose, e.g. 0.01 or 0.05")
-    accuracy.add_argument("--method", default=None, help="naive, recent, kde, gi-star or recent-smoothed (default: the page's)")
+    accuracy.add_argument("--method", default=None,
+                          help="naive, recent, kde, gi-star, recent-smoothed, smoothed-0.1, smoothed-0.3 or smoothed-1 "
+                               "(default: recent-smoothed)")
     accuracy.add_argument("--area", default=None, help=AREA_HELP + " (default: the whole partnership)")
     accuracy.add_argument("--format", choices=("json",), default="json")
     accuracy.add_argument("--store", type=Path, default=None)
@@ -116,6 +127,15 @@ def _parser() -> argparse.ArgumentParser:
                         help="also fetch these months again, replacing the ones held (police.uk republishes outcomes)")
     update.add_argument("--quiet", action="store_true", help="print only the outcome (for cron mail)")
     update.set_defaults(run=_update)
+
+    priorities = sub.add_parser("priorities", help="police neighbourhood priorities (suggested concerns)")
+    priorities_sub = priorities.add_subparsers(dest="priorities_command", required=True)
+    fetch = priorities_sub.add_parser("fetch", help="read the police.uk API and keep a dated snapshot beside the store")
+    fetch.add_argument("--store", type=Path, default=None, help="store whose areas to match (snapshots go beside it)")
+    fetch.add_argument("--base-url", default=None, help="police API base (default: $AREAPROFILE_POLICE_API or data.police.uk)")
+    fetch.add_argument("--force", dest="police_force", default=None,
+                       help="police.uk force id (default: the store's partnership's first force)")
+    fetch.set_defaults(run=_priorities_fetch)
     return parser
 
 
@@ -254,12 +274,17 @@ def _counts(args) -> int:
     from areaprofile import query
 
     store = query.open_store(args.store, args.scheme)
-    frame = query.counts(store, args.by, start=args.start, end=args.end, area=args.area, crime_types=args.crime_type)
+    columns, rows = query.count_rows(store, args.by, start=args.start, end=args.end, area=args.area,
+                                     crime_types=args.crime_type)
     if args.format == "json":
-        json.dump(frame.to_dict(orient="records"), sys.stdout, ensure_ascii=False)
+        json.dump([dict(zip(columns, row)) for row in rows], sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
     return 0
 
 
@@ -474,6 +499,13 @@ def _hotspots(args) -> int:
     selection = Selection(area=query.check_area(args.area, store), period=Period(start, end),
                           crime_types=hotspots.types_key(args.crime_type))
     cells = hotspots.hot_cells(store, selection, permutations=hotspots.PERMUTATIONS).drop(columns="_cell")
+    if args.classify:
+        from areaprofile import hotspot_trends
+
+        trends = hotspot_trends.trends(store, selection).cells.rename(columns={"s": "trend_s", "tau": "trend_tau",
+                                                                              "p": "trend_p"})
+        cells = cells.merge(trends[["cell_id", "label", "hot_quarters", "trend_s", "trend_tau", "trend_p"]],
+                            on="cell_id", how="left")
     if args.format == "json":
         records = cells.to_dict(orient="records")
         for record in records:
@@ -488,14 +520,14 @@ def _hotspots(args) -> int:
 
 
 def _hotspot_accuracy(args) -> int:
-    from areaprofile import hotspot_accuracy, query
+    from areaprofile import forecast_ceiling, hotspot_accuracy, query
 
     store = query.open_store(args.store, args.scheme)
     result = hotspot_accuracy.evaluate(
         store, args.crime_type, args.test_from, args.test_to, train_months=args.train_months,
         coverage=args.coverage, method_name=args.method or hotspot_accuracy.DEFAULT_METHOD, area=args.area,
     )
-    print(json.dumps(result.as_dict(), ensure_ascii=False))
+    print(json.dumps(forecast_ceiling.accuracy_json(store, result), ensure_ascii=False))
     return 0
 
 
@@ -503,10 +535,35 @@ def _report(args) -> int:
     from areaprofile import query, report
 
     store = query.open_store(args.store, args.scheme)
+    register = None
+    if args.register or os.environ.get("AREAPROFILE_REGISTER"):
+        from areaprofile.register import open_register
+
+        register = open_register(args.register)
+    elif args.last_meeting:
+        raise AreaprofileError("--last-meeting needs the concerns register: give --register PATH as well.")
     pack = report.write_pack(store, args.area, args.out, month=args.month, csv_path=args.csv,
-                             suppress_under=args.suppress_under)
+                             suppress_under=args.suppress_under, register=register, last_meeting=args.last_meeting)
     written = f"{args.out}" + (f" and {args.csv}" if args.csv else "")
     print(f"Forum-update pack for {pack.area}, {pack.meeting_label}: {written}.")
+    if pack.follow_up is not None:
+        print(f"Page two, You said, we did: {pack.follow_up.sentence()}")
+    return 0
+
+
+def _priorities_fetch(args) -> int:
+    from areaprofile import query
+    from areaprofile.sources import police_priorities as police
+
+    from areaprofile import partnership
+
+    store = query.open_store(args.store)
+    force = args.police_force or partnership.of_store(store).force.id
+    snapshot = police.fetch_priorities(query.area_shapes(store), force=force, base_url=args.base_url,
+                                       progress=lambda m: print(m, file=sys.stderr))
+    path = police.write_snapshot(snapshot, police.snapshot_folder(store.path))
+    count = sum(len(n["priorities"]) for n in snapshot["neighbourhoods"])
+    print(f"{count} priorities from {len(snapshot['neighbourhoods'])} neighbourhoods in the forum areas: {path}.")
     return 0
 
 

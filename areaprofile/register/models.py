@@ -99,3 +99,17 @@ sign_in_attempts = sa.Table(
     sa.Column("succeeded", sa.Boolean, nullable=False),
     sa.Index("ix_sign_in_attempts_name_at", "name_key", "at"),
 )
+
+#: What editors decided about each suggested concern (a police neighbourhood priority), so a
+#: decided suggestion is not offered again. Keys come from areaprofile.register.suggestions.
+DECISIONS = ("accepted", "dismissed")
+suggestion_decisions = sa.Table(
+    "suggestion_decisions",
+    metadata,
+    sa.Column("key", sa.String(40), primary_key=True),
+    sa.Column("decision", sa.String(20), nullable=False),
+    sa.Column("concern_id", sa.String(80), nullable=True),  # the concern an accepted one became
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("account", sa.String(100), nullable=False),
+)
