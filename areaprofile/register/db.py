@@ -30,7 +30,7 @@ from areaprofile.errors import AreaprofileError
 ENV_VAR = "AREAPROFILE_REGISTER"
 #: The newest migration in migrations/versions (a test checks it is Alembic's head). A register
 #: already there opens without loading Alembic at all, which keeps the CLI and pages quick.
-HEAD = "0002"
+HEAD = "0003"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: Seconds a writer waits for another writer's lock before giving up with a sentence.
 LOCK_WAIT_SECONDS = 30
