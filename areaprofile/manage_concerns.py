@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from areaprofile import knowledge
+from areaprofile.follow_up import as_date, day_text
 from areaprofile.config import CRIME_TYPES
 from areaprofile.register import models
 from areaprofile.register.validate import DEFAULT_PLAN, area_names
@@ -90,7 +91,7 @@ def history_table(history: list[dict]) -> pd.DataFrame:
 def actions_table(record: dict) -> pd.DataFrame:
     """A concern's actions, newest first: Date, What was done, Who, Recorded by."""
     return pd.DataFrame(
-        [{"Date": a["date"], "What was done": a["text"], "Who": a["by"], "Recorded by": a["recorded_by"]}
+        [{"Date": day_text(as_date(a["date"])), "What was done": a["text"], "Who": a["by"], "Recorded by": a["recorded_by"]}
          for a in record.get("actions") or []],
         columns=["Date", "What was done", "Who", "Recorded by"],
     )

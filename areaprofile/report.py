@@ -877,7 +877,7 @@ def render_html(pack: Pack, density: str | None = None) -> str:
     return _html(pack, density)
 
 
-def _html(pack: Pack, density: str, page_two: bool = True) -> str:
+def _html(pack: Pack, density: str, page_two: bool = True, page_one: bool = True) -> str:
     if density not in DENSITIES:
         raise AreaprofileError(f"Unknown density '{density}'; use one of {', '.join(DENSITIES)}.")
     images = _images(pack)
@@ -894,6 +894,7 @@ def _html(pack: Pack, density: str, page_two: bool = True) -> str:
         classes=[text for _l, _h, text in size_classes(pack)],
         previous_month=period_text(Period(shift(pack.month, -1), shift(pack.month, -1))),
         follow_up=pack.follow_up if page_two else None,
+        page_one=page_one,
     )
 
 
@@ -939,8 +940,9 @@ def render_pdf(pack: Pack) -> bytes:
     if pack.follow_up is not None and not pack.follow_up.empty:
         weasyprint = _weasyprint()
         fetcher = weasyprint.urls.URLFetcher(allowed_protocols={"data"})
-        whole = weasyprint.HTML(string=_html(pack, density), base_url=str(TEMPLATES), url_fetcher=fetcher).render()
-        document = document.copy(document.pages + whole.pages[len(document.pages):])
+        two = weasyprint.HTML(string=_html(pack, density, page_one=False), base_url=str(TEMPLATES),
+                              url_fetcher=fetcher).render()
+        document = document.copy(document.pages + two.pages)
     return document.write_pdf(uncompressed_pdf=False)
 
 

@@ -9,7 +9,7 @@ import streamlit as st
 from areaprofile import manage_concerns as mc
 from areaprofile import ui, ui_signin
 from areaprofile.errors import AreaprofileError
-from areaprofile.follow_up import as_date
+from areaprofile.follow_up import as_date, day_text
 from areaprofile.register import concerns as rc
 from areaprofile.register import suggestions as sg
 from areaprofile.sources import police_priorities as police
@@ -124,7 +124,7 @@ def edit_tab() -> None:
 
     status_words = mc.STATUS_WORDS.get(record["status"], record["status"])
     st.subheader(ui.literal(record["title"]), anchor=False)
-    st.write(f"Status: **{status_words}**" + (f" since {record['status_on']}" if record.get("status_on") else "")
+    st.write(f"Status: **{status_words}**" + (f" since {day_text(as_date(record['status_on']))}" if record.get("status_on") else "")
              + f" · {', '.join(record['areas'])} · version {record['version']}, last changed by "
              + ui.literal(record["updated_by"]))
     if record.get("summary"):

@@ -41,7 +41,9 @@ def _pdf_text(path) -> str:
 
 
 def test_page_shows_the_pack_and_downloads_pdf_and_csv(server, app_page, built_store, tmp_path):
-    app = app_page(server, "/forum-update")
+    # The first visit opens (and on a fresh server creates) the concerns register and lays out both pages.
+    app = app_page(server, "/forum-update", wait=False)
+    app.wait_until_idle(timeout_ms=120_000)
     page = app.page
     assert page.get_by_role("heading", name="Forum update").count() == 1
     _choose(page, "Area forum", AREA)

@@ -8,7 +8,6 @@ every field an editor types; it must stay text on the pages and in the PDF.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import secrets
 import subprocess
@@ -17,7 +16,6 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from areaprofile import query
 from areaprofile.register import accounts, db
 from areaprofile.register import concerns as rc
 from areaprofile.sources import police_priorities as police
