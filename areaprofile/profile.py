@@ -526,10 +526,10 @@ def caveats(store: Store, area: str | None = None) -> tuple[str, ...]:
 
 
 def data_correct_as_of(store: Store) -> str:
-    from areaprofile.periods import label
+    """The line after 'Data correct as of' on pages and in the forum pack (same facts as Data & sources)."""
+    from areaprofile.update_log import freshness
 
-    meta = store_meta(store)
-    return f"police.uk data to {label(meta['last_month'])}; store built {meta['built_at']}"
+    return freshness(store).as_of()
 
 
 GENERAL_CAVEATS = (

@@ -15,6 +15,20 @@ st.write(f"**{len(months)} months loaded**, {label(months[0])} to {label(months[
 if meta.get("missing_months"):
     st.warning(f"Months missing in between: {meta['missing_months']}. Trends skip them; comparisons that need them say so.")
 
+st.header("Keeping up to date")
+freshness = ui.get("update_log.freshness")
+for sentence in freshness.sentences():
+    st.write(sentence)
+st.subheader("Update runs")
+st.write(freshness.run_sentence())
+if freshness.recent:
+    st.dataframe(freshness.runs_table(), hide_index=True, width="stretch")
+    st.write(freshness.fetch_caption())
+    if freshness.last_fetch:
+        st.dataframe(freshness.month_table(), hide_index=True, width="stretch")
+st.write("`areaprofile update` asks data.police.uk for new months and adds them; the README says how to run it "
+         "on a timer. A month that fails or comes back empty is tried again on the next run.")
+
 st.header("Build log")
 for message in ui.get("build_log"):
     st.write("• " + message)
