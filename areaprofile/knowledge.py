@@ -437,13 +437,9 @@ class _Builder:
 
 def normalise_area(area: str, knowledge: Knowledge | None = None) -> str:
     """The exact area name for user input in any case and spacing, so CLI flags are forgiving."""
-    names = _kb(knowledge).areas
-    if isinstance(area, str):
-        wanted = " ".join(area.split()).casefold()
-        for name in names:
-            if name.casefold() == wanted:
-                return name
-    raise AreaprofileError(f"Unknown area '{area}'; choose one of {', '.join(names)}.")
+    from areaprofile.partnership import match_area
+
+    return match_area(area, _kb(knowledge).areas)
 
 
 def _kb(knowledge: Knowledge | None) -> Knowledge:

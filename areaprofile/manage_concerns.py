@@ -51,7 +51,7 @@ def link_choices(existing: list[str] | tuple[str, ...] = ()) -> dict[str, str]:
 
 
 def concern_label(record: dict) -> str:
-    """'Title · In progress · Keynsham · raised 3 Nov 2026' for the concern picker."""
+    """'Title · In progress · <area> · raised 3 Nov 2026' for the concern picker."""
     raised = record.get("raised_on") or record.get("raised_note") or "date not recorded"
     return f"{record['title'][:90]} · {STATUS_WORDS.get(record['status'], record['status'])} · {', '.join(record['areas'])} · raised {raised}"
 

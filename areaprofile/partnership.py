@@ -167,6 +167,16 @@ class Partnership:
 # ---- finding and loading settings files -----------------------------------------------------
 
 
+def match_area(text, names) -> str:
+    """The exact name among ``names`` for input in any case and spacing ('  area 4' -> 'Area 4')."""
+    if isinstance(text, str):
+        wanted = " ".join(text.split()).casefold()
+        for name in names:
+            if name.casefold() == wanted:
+                return name
+    raise AreaprofileError(f"Unknown area '{text}'; choose one of {', '.join(names)}.")
+
+
 def settings_path(la_code: str) -> Path:
     return GEO_DIR / f"{la_code}.yaml"
 

@@ -361,24 +361,13 @@ def _key_letter(index: int) -> str:
     return letters[index] if index < len(letters) else f"Z{index - len(letters) + 1}"
 
 
-def _area_name(store: Store, area: str) -> str:
-    """The exact name of one of the store's areas, from input in any case and spacing."""
-    names = query.area_names(store)
-    if isinstance(area, str):
-        wanted = " ".join(area.split()).casefold()
-        for name in names:
-            if name.casefold() == wanted:
-                return name
-    raise AreaprofileError(f"Unknown area '{area}'; choose one of {', '.join(names)}.")
-
-
 def build_pack(store: Store, area: str, month: str | None = None, suppress_under: int | None = None,
                register=None, last_meeting=None) -> Pack:
     """Gather the pack for ``area`` and the meeting ``month`` (default: the latest loaded month).
 
     With ``register`` (an open :class:`areaprofile.register.db.Register`) page two lists what
     the forum raised and what was done since ``last_meeting`` (a date; default a month ago)."""
-    area = _area_name(store, area)
+    area = partnership.match_area(area, query.area_names(store))
     suppress_under = check_suppression(suppress_under)
     month = meeting_month(store, month)
     month_period = Period(month, month)

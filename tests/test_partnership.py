@@ -3,7 +3,6 @@ names no place of its own (everything place-specific lives in geo/<LA code>.yaml
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
