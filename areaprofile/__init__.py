@@ -1,3 +1,3 @@
-"""areaprofile: community-safety area profiles for Bath and North East Somerset."""
+"""areaprofile: community-safety area profiles for any community safety partnership (see partnership.py)."""
 
 __version__ = "0.1.0"

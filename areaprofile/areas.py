@@ -60,6 +60,11 @@ def build_geography(files: ons.ReferenceFiles, partnership: Partnership) -> Geog
     lsoa21["parish"] = _member_of(lsoa21, parishes, centres) if len(parishes) else None
     lsoa11_parish = _member_of(lsoa11, parishes, centres) if len(parishes) else None
 
+    # 2011 -> 2021: unchanged codes map to themselves; only the split LSOAs need the overlay.
+    changed = lsoa11[~lsoa11["code"].isin(lsoa21["code"])]
+    split = _overlay_shares(changed, lsoa21[~lsoa21["code"].isin(lsoa11["code"])], minimum_share=0.05)
+    same = sorted(set(lsoa11["code"]) & set(lsoa21["code"]))
+    overlay = pd.concat([pd.DataFrame({"from_code": same, "to_code": same, "share": 1.0}), split], ignore_index=True)
     # Every scheme's LSOA -> area; the first (default) scheme's areas go on the LSOAs and rows.
     scheme_rows = []
     default_by_11 = None
@@ -68,6 +73,13 @@ def build_geography(files: ons.ReferenceFiles, partnership: Partnership) -> Geog
         if scheme.kind == "parish":
             area21 = lsoa21["parish"].map(member_area)
             area11 = lsoa11_parish.map(member_area)
+        elif scheme.kind == "ward" and paths.get("lsoa_ward_lookup"):
+            # The ONS best-fit lookup (LSOA 2021 -> ward) is the official answer; a 2011 LSOA
+            # follows its largest 2021 part.
+            ward_of = ons.read_lsoa_ward_lookup(paths["lsoa_ward_lookup"], set(lsoa21["code"]))
+            area21 = lsoa21["code"].map(ward_of).map(member_area)
+            largest = overlay.sort_values("share", ascending=False).drop_duplicates("from_code").set_index("from_code")["to_code"]
+            area11 = lsoa11["code"].map(largest).map(ward_of).map(member_area)
         elif scheme.kind == "ward":
             area21 = _member_of(lsoa21, polygons, centres).map(member_area)
             area11 = _member_of(lsoa11, polygons, centres).map(member_area)
@@ -86,11 +98,6 @@ def build_geography(files: ons.ReferenceFiles, partnership: Partnership) -> Geog
             lsoa21["area"] = area21
             default_by_11 = area11
 
-    # 2011 -> 2021: unchanged codes map to themselves; only the split LSOAs need the overlay.
-    changed = lsoa11[~lsoa11["code"].isin(lsoa21["code"])]
-    split = _overlay_shares(changed, lsoa21[~lsoa21["code"].isin(lsoa11["code"])], minimum_share=0.05)
-    same = sorted(set(lsoa11["code"]) & set(lsoa21["code"]))
-    overlay = pd.concat([pd.DataFrame({"from_code": same, "to_code": same, "share": 1.0}), split], ignore_index=True)
     # Ward of each LSOA: the ward holding most of its area (used only where a row has no point).
     lsoa_ward = _overlay_shares(lsoa21, wards).sort_values("share", ascending=False).drop_duplicates("from_code")
     lsoa21 = lsoa21.merge(
@@ -249,6 +256,10 @@ def place_rows(rows: pd.DataFrame, geo: Geography) -> pd.DataFrame:
     if unresolved.any():
         children = geo.lsoa21[geo.lsoa21["code"].isin(parent.loc[parent["lsoa11"].isin(published[unresolved]), "lsoa21"])]
         hits = _point_in(out.loc[unresolved, ["easting", "northing"]], children)
+        # A point only counts inside a part of the row's own 2011 LSOA (next to another split
+        # LSOA, a snap point may lie in that one's parts); otherwise the largest part.
+        own = set(zip(parent["lsoa11"], parent["lsoa21"]))
+        hits = hits.where([(code, hit) in own for code, hit in zip(published[unresolved], hits)])
         best = parent.drop_duplicates("lsoa11").set_index("lsoa11")["lsoa21"]
         out.loc[unresolved, "lsoa"] = hits.where(hits.notna(), published[unresolved].map(best))
 

@@ -13,7 +13,7 @@ Records are plain dicts (JSON-ready apart from the tables), so they cache and se
   ("unusual" or "within normal variation"), the three busiest places, the plan priorities it
   serves with their objectives, and - when police.uk cannot measure it - what would.
 * :func:`priority_evidence` - each plan priority: which areas raised related concerns, and how
-  the related crime types moved in each of the five areas.
+  the related crime types moved in each of the partnership's areas.
 * :func:`measure_evidence` - a plan's measures, marked computable from police.uk (then counted
   per area) or not (then the dataset that would be needed).
 
@@ -30,15 +30,13 @@ from __future__ import annotations
 import pandas as pd
 
 from areaprofile import knowledge as kb_module
-from areaprofile import metrics, profile, query
-from areaprofile.config import AREAS, ASB, CRIME_TYPES
+from areaprofile import metrics, partnership, profile, query
+from areaprofile.config import ASB, CRIME_TYPES
 from areaprofile.errors import AreaprofileError
 from areaprofile.periods import Period, label, month_list, shift
 from areaprofile.profile import Selection
 from areaprofile.query import Store
 
-#: The plan whose measures the measures page opens on.
-DEFAULT_MEASURES_PLAN = "jcsp-2018-21"
 #: Months in a concern's sparkline.
 TREND_MONTHS = 12
 #: Busiest places listed per concern.
@@ -63,10 +61,30 @@ STATUS_WORDS = {"adopted": "adopted", "draft": "draft, out for consultation", "p
 # Small shared pieces
 
 
-def _need_area(selection: Selection) -> str:
+def _knowledge(store: Store) -> kb_module.Knowledge:
+    """The plan knowledge of the store's partnership (its folder, its first scheme's areas)."""
+    return kb_module.for_partnership(partnership.of_store(store))
+
+
+def _as_built(store: Store) -> Store:
+    """Concerns and plans name the areas of the partnership's first scheme: count in those."""
+    return query.open_store(store.path) if store.scheme else store
+
+
+def _need_area(selection: Selection, kb: kb_module.Knowledge) -> str:
     if not selection.area:
-        raise AreaprofileError(f"Choose one forum area ({', '.join(AREAS)}) to see its concerns.")
+        raise AreaprofileError(f"Choose one forum area ({', '.join(kb.areas)}) to see its concerns.")
     return selection.area
+
+
+def default_measures_plan(store: Store) -> str | None:
+    """The plan the measures page opens on: the first in the knowledge that lists measures."""
+    return next((p["id"] for p in measure_plans(store) if p["measures"]), None)
+
+
+def knowledge_note(store: Store) -> str:
+    """What the partnership's settings say is missing from its plan knowledge ('' if nothing)."""
+    return partnership.of_store(store).knowledge_note
 
 
 def types_label(types: list[str]) -> str:
@@ -83,7 +101,7 @@ def types_label(types: list[str]) -> str:
 
 
 def source_text(kb: kb_module.Knowledge, source: dict) -> str:
-    """'Joint Community Safety Plan 2018-2021, section "5 Feedback ...", item Bath a), page 9'."""
+    """'Joint Community Safety Plan 2018-2021, section "5 Feedback ...", item A a), page 9'."""
     doc = kb.documents[source["document"]]
     parts = [doc["title"], f"section \u201c{source['section']}\u201d"]
     if source.get("item") is not None:
@@ -147,8 +165,9 @@ def _short_verdict(change: dict) -> str:
 # Concern -> priorities
 
 
-def _served(kb: kb_module.Knowledge, links: list[str]) -> tuple[list[dict], list[dict]]:
-    """Group a concern's links by the priority they serve; plan-wide measures go to tracked_by."""
+def served_priorities(kb: kb_module.Knowledge, links: list[str]) -> tuple[list[dict], list[dict]]:
+    """Group a concern's links by the priority they serve; plan-wide measures go to tracked_by.
+    (Also used for the register's concerns by :mod:`areaprofile.concern_evidence`.)"""
     groups: dict[str, dict] = {}
     tracked: list[dict] = []
 
@@ -232,8 +251,11 @@ def concern_evidence(store: Store, selection: Selection) -> list[dict]:
     The selection's crime types are ignored: each concern counts its own types. Concerns that
     police.uk cannot measure have ``measured`` False, ``count`` None and say what would measure
     them (``would_be_measured_by``)."""
-    area = _need_area(selection)
-    kb = kb_module.load_knowledge()
+    kb = _knowledge(store)
+    area = query.check_area(_need_area(selection, kb), store)
+    store = _as_built(store)
+    if area not in kb.areas:  # an area of another scheme: no concern names it
+        return []
     period = selection.period
     population = int(profile.populations(store).loc[area, "population"])
     previous, have_previous, earlier, have_earlier = _comparisons(store, period)
@@ -244,17 +266,18 @@ def concern_evidence(store: Store, selection: Selection) -> list[dict]:
 
     out = []
     # The area's own concerns first (including those shared with a few areas), then those raised for every area.
-    for c in sorted(kb_module.concerns_for_area(area, kb), key=lambda c: len(c["areas"]) == len(AREAS)):
+    for c in sorted(kb_module.concerns_for_area(area, kb), key=lambda c: len(c["areas"]) == len(kb.areas)):
         source, see_also = _sources(kb, c)
         types = kb_module.concern_crime_types(c)
-        served, tracked = _served(kb, c["priorities"])
+        served, tracked = served_priorities(kb, c["priorities"])
         record = {
             "id": c["id"],
             "title": _words(c["title"]),
             "summary": _words(c["summary"]),
             "area": area,
             "areas": list(c["areas"]),
-            "area_specific": len(c["areas"]) < len(AREAS),
+            "area_specific": len(c["areas"]) < len(kb.areas),
+            "whole": profile.short_name(store),
             "raised": c["raised"],
             "raised_note": _words(c.get("raised_note")),
             "raised_by": _words(c["raised_by"]),
@@ -395,7 +418,9 @@ def concern_trend_table(record: dict) -> pd.DataFrame:
 
 def concerns_sentence(evidence: list[dict], selection: Selection) -> str:
     """The active title for an area's concerns: how many, how many countable, which moved unusually."""
-    area = _need_area(selection)
+    if not selection.area:
+        raise AreaprofileError("Choose one forum area to see its concerns.")
+    area = selection.area
     measured = [e for e in evidence if e["measured"]]
     text = (
         f"{area}: {len(evidence)} concerns on record, {len(measured)} of them countable from police.uk "
@@ -422,21 +447,21 @@ def _moved(change: dict | None, up: bool) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
-# Priorities across the five areas
+# Priorities across the partnership's areas
 
 
 def _related_concerns(kb: kb_module.Knowledge) -> dict[str, list[dict]]:
     """priority id -> the concerns that serve it (see the module docstring), in file order."""
     related: dict[str, list[dict]] = {pid: [] for pid in kb.priorities}
     for c in kb.concerns.values():
-        served, _tracked = _served(kb, c["priorities"])
+        served, _tracked = served_priorities(kb, c["priorities"])
         for s in served:
             related[s["id"]].append(
                 {
                     "id": c["id"],
                     "title": _words(c["title"]),
                     "areas": list(c["areas"]),
-                    "area_specific": len(c["areas"]) < len(AREAS),
+                    "area_specific": len(c["areas"]) < len(kb.areas),
                     "coverage": c["police_uk"],
                     "coverage_words": COVERAGE_WORDS[c["police_uk"]],
                     "crime_types": kb_module.concern_crime_types(c),
@@ -455,10 +480,11 @@ def _area_type_counts(store: Store, period: Period, types: list[str]) -> dict[tu
 
 def priority_evidence(store: Store, selection: Selection, plan_id: str | None = None) -> list[dict]:
     """Each priority (of one plan, or all) with the areas that raised related concerns and, for
-    every crime type those concerns count, the count, rate and change in each of the five areas.
+    every crime type those concerns count, the count, rate and change in each of the partnership's areas.
 
-    ``selection.area`` is only used to mark the chosen area (``chosen_area``); all five are shown."""
-    kb = kb_module.load_knowledge()
+    ``selection.area`` is only used to mark the chosen area (``chosen_area``); all areas are shown."""
+    kb = _knowledge(store)
+    store = _as_built(store)
     priorities = kb_module.priorities(plan_id, kb)
     related = _related_concerns(kb)
     period = selection.period
@@ -474,14 +500,14 @@ def priority_evidence(store: Store, selection: Selection, plan_id: str | None = 
     for p in priorities:
         record = _priority_brief(kb, p["id"])
         concerns = related[p["id"]]
-        areas_raising = [a for a in AREAS if any(a in c["areas"] for c in concerns)]
-        areas_own = [a for a in AREAS if any(a in c["areas"] and c["area_specific"] for c in concerns)]
+        areas_raising = [a for a in kb.areas if any(a in c["areas"] for c in concerns)]
+        areas_own = [a for a in kb.areas if any(a in c["areas"] and c["area_specific"] for c in concerns)]
         types = [t for t in CRIME_TYPES if any(t in c["crime_types"] for c in concerns)]
         rows = []
         for crime_type in types:
             raising = {a for c in concerns if crime_type in c["crime_types"] for a in c["areas"]}
             own = {a for c in concerns if crime_type in c["crime_types"] and c["area_specific"] for a in c["areas"]}
-            for area in AREAS:
+            for area in kb.areas:
                 count = now.get((area, crime_type), 0)
                 population = float(pops.loc[area, "population"])
                 prev = metrics.compare_counts(count, before.get((area, crime_type), 0)) if have_previous else None
@@ -506,6 +532,7 @@ def priority_evidence(store: Store, selection: Selection, plan_id: str | None = 
             numbers=rows,
             period=period.label,
             chosen_area=selection.area,
+            whole=profile.short_name(store),
             measures=[_measure_brief(kb, m) for m in kb.measures
                       if p["id"] == kb.measures[m].get("priority") or p["id"] in (kb.measures[m].get("priorities") or [])],
         )
@@ -550,7 +577,7 @@ def priority_numbers_table(record: dict) -> pd.DataFrame:
             {
                 "Records": r["crime_type"],
                 "Area": f"{r['area']} (chosen)" if r["area"] == record.get("chosen_area") else r["area"],
-                "Concern raised": "Own concern" if r["own_concern"] else ("B&NES-wide" if r["raised_here"] else ""),
+                "Concern raised": "Own concern" if r["own_concern"] else (f"{record['whole']}-wide" if r["raised_here"] else ""),
                 "Count": r["count"],
                 "Per 1,000 residents": round(r["rate_per_1000"], 1),
                 "Against previous period": _short_verdict(r["previous"]),
@@ -565,7 +592,7 @@ def priority_concerns_table(record: dict) -> pd.DataFrame:
     rows = [
         {
             "Concern": c["title"],
-            "Raised for": ", ".join(c["areas"]) if c["area_specific"] else "all of B&NES",
+            "Raised for": ", ".join(c["areas"]) if c["area_specific"] else f"all of {record['whole']}",
             "police.uk data": c["coverage_words"] + (f" ({types_label(c['crime_types'])})" if c["crime_types"] else ""),
         }
         for c in record["concerns"]
@@ -583,7 +610,7 @@ def priority_table(evidence: list[dict]) -> pd.DataFrame:
                 "Plan": p["plan_title"],
                 "Priority": p["title"],
                 "Concerns": len(p["concerns"]),
-                "Areas with their own concern": ", ".join(p["areas_own"]) or "none (B&NES-wide only)" if p["concerns"] else "—",
+                "Areas with their own concern": ", ".join(p["areas_own"]) or f"none ({p['whole']}-wide only)" if p["concerns"] else "—",
                 "Counted from police.uk": types_label(p["crime_types"]) if p["crime_types"] else "—",
                 "Unusual changes": unusual if p["crime_types"] else None,
             }
@@ -612,11 +639,17 @@ def priorities_sentence(evidence: list[dict]) -> str:
 # Plan measures
 
 
-def measure_evidence(store: Store, selection: Selection, plan_id: str = DEFAULT_MEASURES_PLAN) -> list[dict]:
-    """Every measure of a plan: computable ones counted per area and for B&NES in the period,
-    the others with ``needs`` (the dataset that would be required) and ``how`` (why not)."""
-    kb = kb_module.load_knowledge()
+def measure_evidence(store: Store, selection: Selection, plan_id: str | None = None) -> list[dict]:
+    """Every measure of a plan (default: :func:`default_measures_plan`): computable ones counted per
+    area and for the whole partnership in the period, the others with ``needs`` (the dataset that
+    would be required) and ``how`` (why not)."""
+    kb = _knowledge(store)
+    store = _as_built(store)
+    plan_id = plan_id or default_measures_plan(store)
+    if plan_id is None:
+        return []
     measures = kb_module.measures(plan_id, kb)
+    everywhere, whole = profile.whole_label(store), profile.short_name(store)
     period = selection.period
     previous, have_previous, earlier, have_earlier = _comparisons(store, period)
     pops = profile.populations(store)
@@ -645,19 +678,20 @@ def measure_evidence(store: Store, selection: Selection, plan_id: str = DEFAULT_
             "crime_types_label": types_label(types) if types else None,
             "period": period.label,
             "rows": [],
-            "banes": None,
+            "whole": None,  # the whole partnership's row
+            "whole_name": whole,
         }
         if types:
             now = _area_counts(store, period, types)
             before = _area_counts(store, previous, types) if have_previous else None
             year = _area_counts(store, earlier, types) if have_earlier else None
             rows = []
-            for area in list(AREAS) + [profile.ALL_BANES]:
-                count = _area_value(now, area)
+            for area in list(kb.areas) + [everywhere]:
+                count = _area_value(now, area, everywhere)
                 population = float(pops.loc[area, "population"])
                 low, high = metrics.rate_interval_per_1000(count, population)
-                prev = None if before is None else metrics.compare_counts(count, _area_value(before, area))
-                yr = None if year is None else metrics.compare_counts(count, _area_value(year, area))
+                prev = None if before is None else metrics.compare_counts(count, _area_value(before, area, everywhere))
+                yr = None if year is None else metrics.compare_counts(count, _area_value(year, area, everywhere))
                 rows.append(
                     {
                         "area": area,
@@ -671,7 +705,8 @@ def measure_evidence(store: Store, selection: Selection, plan_id: str = DEFAULT_
                     }
                 )
             record["rows"] = rows
-            record["banes"] = rows[-1]
+            record["whole"] = rows[-1]
+        record["banes"] = record["whole"]  # the key's first name, kept for readers written before partnerships
         record["sentence"] = _measure_sentence(record)
         out.append(record)
     return out
@@ -682,18 +717,18 @@ def _area_counts(store: Store, period: Period, types: list[str]) -> dict[str, in
     return {r.area: int(r.count) for r in frame.itertuples(index=False)}
 
 
-def _area_value(counts: dict[str, int], area: str) -> int:
-    return sum(counts.values()) if area == profile.ALL_BANES else counts.get(area, 0)
+def _area_value(counts: dict[str, int], area: str, everywhere: str) -> int:
+    return sum(counts.values()) if area == everywhere else counts.get(area, 0)
 
 
 def _measure_sentence(record: dict) -> str:
     if not record["computable"]:
         return f"Not available from police.uk. It needs: {record['needs']}"
-    banes = record["banes"]
+    whole = record["whole"]
     text = (
-        f"B&NES, {record['period']}: {banes['count']:,} records ({banes['rate_per_1000']:.1f} per 1,000 residents)"
+        f"{record['whole_name']}, {record['period']}: {whole['count']:,} records ({whole['rate_per_1000']:.1f} per 1,000 residents)"
     )
-    year = banes["year_earlier"]
+    year = whole["year_earlier"]
     if year["verdict"] == NOT_AVAILABLE:
         text += "; no comparison with a year earlier (months not loaded)."
     else:
@@ -711,27 +746,28 @@ def _measure_sentence(record: dict) -> str:
 
 
 def measures_table(evidence: list[dict]) -> pd.DataFrame:
-    """One row per measure: computable or not, the B&NES figure (as text, '—' when not counted), and
-    what would be needed."""
+    """One row per measure: computable or not, the whole partnership's figure (as text, '—' when not
+    counted; column '<short name> records'), and what would be needed."""
+    records = f"{evidence[0]['whole_name']} records" if evidence else "Records"
     rows = []
     for m in evidence:
-        banes = m["banes"]
+        whole = m["whole"]
         rows.append(
             {
                 "Measure": m["title"],
                 "From police.uk?": ("Yes" if m["fit"] == "exact" else "Yes, as a stand-in") if m["computable"] else "No",
-                "B&NES records": f"{banes['count']:,}" if banes else "—",
-                "Per 1,000 residents": f"{banes['rate_per_1000']:.1f}" if banes else "—",
-                "Against a year earlier": _short_verdict(banes["year_earlier"]) if banes else "—",
+                records: f"{whole['count']:,}" if whole else "—",
+                "Per 1,000 residents": f"{whole['rate_per_1000']:.1f}" if whole else "—",
+                "Against a year earlier": _short_verdict(whole["year_earlier"]) if whole else "—",
                 "Would need": m["needs"] or "—",
             }
         )
-    return pd.DataFrame(rows, columns=["Measure", "From police.uk?", "B&NES records", "Per 1,000 residents",
+    return pd.DataFrame(rows, columns=["Measure", "From police.uk?", records, "Per 1,000 residents",
                                        "Against a year earlier", "Would need"])
 
 
 def measure_area_table(record: dict) -> pd.DataFrame:
-    """A computable measure per area and for B&NES."""
+    """A computable measure per area and for the whole partnership."""
     rows = []
     for r in record["rows"]:
         rows.append(
@@ -753,34 +789,33 @@ def measure_area_table(record: dict) -> pd.DataFrame:
     return frame
 
 
-def measures_sentence(evidence: list[dict], plan_id: str = DEFAULT_MEASURES_PLAN) -> str:
-    kb = kb_module.load_knowledge()
-    title = kb.plans[plan_id]["title"] if plan_id in kb.plans else plan_id
+def measures_sentence(evidence: list[dict], plan_id: str | None = None) -> str:
     if not evidence:
-        return f"The {title} lists no measures of its own."
+        return "This plan lists no measures of its own." if plan_id else "No plan on record lists measures."
+    title = evidence[0]["plan_title"]
     computable = [m for m in evidence if m["computable"]]
     text = f"{len(computable)} of the {len(evidence)} measures in the {title} can be counted from police.uk"
     if computable:
         figures = "; ".join(
-            f"{m['title']}: {m['banes']['count']:,} in B&NES" for m in computable
+            f"{m['title']}: {m['whole']['count']:,} in {m['whole_name']}" for m in computable
         )
         text += f" ({figures}, {evidence[0]['period']})"
     text += f". The other {len(evidence) - len(computable)} need other data, listed below."
     return text
 
 
-def measure_plans() -> list[dict]:
+def measure_plans(store: Store | None = None) -> list[dict]:
     """Plans with measures, for the page's plan picker (id, title, number of measures)."""
-    kb = kb_module.load_knowledge()
+    kb = _knowledge(store) if store is not None else kb_module.load_knowledge()
     return [
         {"id": pid, "title": p["title"], "measures": len(p["measure_ids"])}
         for pid, p in kb.plans.items()
     ]
 
 
-def plan_choices() -> list[dict]:
+def plan_choices(store: Store) -> list[dict]:
     """Every plan (id, title, period, status words), for the priorities view's plan picker."""
-    kb = kb_module.load_knowledge()
+    kb = _knowledge(store)
     return [
         {"id": pid, "title": p["title"], "period": p["period"], "status": STATUS_WORDS.get(p["status"], p["status"])}
         for pid, p in kb.plans.items()

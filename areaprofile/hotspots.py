@@ -3,7 +3,7 @@ emerging hotspots, and snap points that absorb unusually many incidents.
 
 Everything works on a fixed grid of square cells (250 m by default) in British National Grid
 metres (EPSG:27700), aligned to multiples of the cell size so a cell is the same square whatever
-area is chosen. A grid holds every cell that touches the chosen forum area (or B&NES land); each
+area is chosen. A grid holds every cell that touches the chosen area (or the partnership's land); each
 cell knows how much of its square is land in that area. Cell ids name the south-west corner,
 ``E375000N164750``.
 
@@ -13,7 +13,7 @@ Definitions used here (the page says them in plain words):
   and the eight around it) compares the count in a cell's window with the whole area. The
   p-value is the *exact* upper tail of the window sum under Gi*'s null (cell counts assigned at
   random; :func:`gi_star_exact_p`), not the normal approximation behind the z-score: with sparse
-  counts (18 burglaries over 1,341 Keynsham cells) the normal approximation made every 3 x 3
+  counts (18 burglaries over 1,341 cells of one small-town area) the normal approximation made every 3 x 3
   block around a single burglary "significant", and with heavy-tailed counts it is too liberal.
   The Benjamini-Hochberg false-discovery-rate cut at 5% over all cells of the grid then decides
   which cells are hot (q <= 0.05 and z > 0). A small permutation test (99 conditional
@@ -65,8 +65,6 @@ SEED = 27700
 #: Family-wise level for flagging snap points (Bonferroni over the points of the area).
 SNAP_ALPHA = 0.05
 
-ALL_BANES = "All B&NES"
-
 # ---- a small cache keyed by store version ---------------------------------------------------
 
 _MEMO: OrderedDict = OrderedDict()
@@ -117,7 +115,7 @@ def types_key(crime_types) -> tuple[str, ...] | None:
 
 @dataclass(frozen=True, eq=False)
 class Grid:
-    """Square cells touching one area (or all B&NES), with their land area in that area."""
+    """Square cells touching one area (or the whole partnership), with their land area in that area."""
 
     area: str | None
     cell_m: int
@@ -236,9 +234,9 @@ def _to_wgs84():
 def _area_geometry(store: Store, area: str | None):
     import shapely
 
-    query.check_area(area)
-    frame = store.sql("SELECT name, geom_wkb FROM areas")
-    shapes = {row.name: shapely.from_wkb(bytes(row.geom_wkb)) for row in frame.itertuples()}
+    query.check_area(area, store)
+    # Land is the union of the clipped LSOA polygons (never the LA outline, which may run out to sea).
+    shapes = query.area_shapes(store)
     if area is not None:
         return shapes[area]
     return shapely.union_all(list(shapes.values()))
@@ -246,7 +244,7 @@ def _area_geometry(store: Store, area: str | None):
 
 @memoised
 def grid(store: Store, area: str | None = None, cell_m: int = CELL_M) -> Grid:
-    """The cells of ``cell_m`` metres touching ``area`` (None = B&NES), clipped land areas in km²."""
+    """The cells of ``cell_m`` metres touching ``area`` (None = the whole partnership), clipped land areas in km²."""
     import shapely
 
     if cell_m <= 0 or cell_m > 5000:
@@ -277,7 +275,7 @@ def cell_counts(store: Store, area: str | None, start: str, end: str, crime_type
                 cell_m: int = CELL_M) -> np.ndarray:
     """Records per cell of ``grid(store, area, cell_m)`` for the months and types."""
     g = grid(store, area, cell_m)
-    where, params = query.where_clause(start=start, end=end, area=area, crime_types=crime_types)
+    where, params = query.where_clause(start=start, end=end, area=area, crime_types=crime_types, store=store)
     frame = store.sql(
         f"SELECT {_cell_sql(cell_m)}, COUNT(*) AS n FROM crimes WHERE {where} AND easting IS NOT NULL GROUP BY ALL",
         params,
@@ -296,7 +294,7 @@ def month_cube(store: Store, area: str | None, crime_types: tuple | None,
     """(loaded months, array months x cells of records) for one area and set of types."""
     g = grid(store, area, cell_m)
     months = tuple(query.months(store))
-    where, params = query.where_clause(area=area, crime_types=crime_types)
+    where, params = query.where_clause(area=area, crime_types=crime_types, store=store)
     frame = store.sql(
         f"SELECT month, {_cell_sql(cell_m)}, COUNT(*) AS n FROM crimes WHERE {where} AND easting IS NOT NULL GROUP BY ALL",
         params,
@@ -315,7 +313,7 @@ def cell_places(store: Store, area: str | None, start: str, end: str, crime_type
                 cell_m: int = CELL_M) -> dict[int, str]:
     """The busiest 'on or near' place of each cell with records (cell number -> place)."""
     g = grid(store, area, cell_m)
-    where, params = query.where_clause(start=start, end=end, area=area, crime_types=crime_types)
+    where, params = query.where_clause(start=start, end=end, area=area, crime_types=crime_types, store=store)
     frame = store.sql(
         f"""SELECT ix, iy, ARG_MAX(location, n) AS place FROM (
                 SELECT {_cell_sql(cell_m)}, location, COUNT(*) AS n FROM crimes
@@ -537,8 +535,8 @@ def busiest_locations(store: Store, selection, limit: int = 10) -> pd.DataFrame:
     """
     types = types_key(selection.crime_types)
     period, previous = selection.period, selection.period.previous()
-    where, params = query.where_clause(period.start, period.end, selection.area, types)
-    pwhere, pparams = query.where_clause(previous.start, previous.end, selection.area, types)
+    where, params = query.where_clause(period.start, period.end, selection.area, types, store=store)
+    pwhere, pparams = query.where_clause(previous.start, previous.end, selection.area, types, store=store)
     frame = store.sql(
         f"""
         WITH now AS (
@@ -740,7 +738,7 @@ def snap_point_flags(store: Store, selection, alpha: float = SNAP_ALPHA) -> pd.D
     longitude. ``flagged`` when p_value < alpha / number of points (see module notes)."""
     types = types_key(selection.crime_types)
     period = selection.period
-    where, params = query.where_clause(period.start, period.end, selection.area, types)
+    where, params = query.where_clause(period.start, period.end, selection.area, types, store=store)
     frame = store.sql(
         f"""SELECT location, ROUND(latitude, 5) AS latitude, ROUND(longitude, 5) AS longitude,
                    ANY_VALUE(area) AS area, COUNT(*) AS count

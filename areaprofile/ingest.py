@@ -3,7 +3,7 @@
 Two steps, both here so the page only lays out the answer:
 
 * :func:`check_uploads` saves the uploads into a private temporary folder under safe names,
-  runs the same police.uk reader as the build, and says what it found (months, rows, B&NES
+  runs the same police.uk reader as the build, and says what it found (months, rows of the store's
   rows) and every problem, one sentence each. It never touches the store, and the folder is
   gone when it returns.
 * :func:`add_uploads` checks again and, with no problem found, rebuilds the store with the
@@ -12,14 +12,13 @@ Two steps, both here so the page only lays out the answer:
 
 Refused, with nothing changed: a file over the size limit, a zip with a path outside its
 folder (or a link, or encryption), a zip or gzip that would expand beyond the limits, a file
-that is not a police.uk street file, a month given twice, a file with no B&NES rows, and a
+that is not a police.uk street file, a month given twice, a file with no rows in the store's LA, and a
 month already loaded unless the editor asked to replace it.
 """
 
 from __future__ import annotations
 
 import gzip
-import hmac
 import os
 import re
 import shutil
@@ -27,27 +26,19 @@ import stat
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from areaprofile import query
-from areaprofile.config import DEFAULT_LA_CODE, DEFAULT_LA_NAME
+from areaprofile import partnership, query
 from areaprofile.errors import AreaprofileError
 from areaprofile.sources import police_uk
 from areaprofile.sources.police_uk import STREET_NAME, StreetFile
 
 MB = 1024 * 1024
-PASSWORD_ENV = "AREAPROFILE_EDITOR_PASSWORD"
-PASSWORD_SECRET = "editor_password"
-HOW_TO_ENABLE = (
-    "Adding data from the app is switched off: to switch it on, set `editor_password` in "
-    "`.streamlit/secrets.toml` (or the environment variable `AREAPROFILE_EDITOR_PASSWORD`) on the server "
-    "and restart the app. Until then, add months with `areaprofile build --source FOLDER_OR_ZIP`."
-)
 GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1024 * 1024
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -89,32 +80,6 @@ class Limits:
         return self.max_upload_bytes / MB
 
 
-# ---- who may upload ---------------------------------------------------------------------------
-
-
-def editor_password(secrets: Mapping | None = None) -> str | None:
-    """The editor password set for this server (Streamlit secrets first, then the environment).
-
-    None means uploading is switched off. It is never stored in the repository.
-    """
-    value = None
-    if secrets is not None:
-        try:
-            value = secrets.get(PASSWORD_SECRET)
-        except Exception:  # noqa: BLE001 - no secrets file at all is the normal 'not set'
-            value = None
-    if not value:
-        value = os.environ.get(PASSWORD_ENV)
-    return str(value) if value else None
-
-
-def password_matches(given: str | None, configured: str | None) -> bool:
-    """Constant-time comparison; an empty or missing password never matches."""
-    if not given or not configured:
-        return False
-    return hmac.compare_digest(given.encode("utf-8"), configured.encode("utf-8"))
-
-
 # ---- what was uploaded and what was found -----------------------------------------------------
 
 
@@ -148,9 +113,14 @@ class FoundFile:
     month: str
     force: str
     rows: int = 0
-    bnes_rows: int = 0
+    la_rows: int = 0  # rows in the store's local authority
     rows_without_location: int = 0
     status: str = ""
+
+    @property
+    def bnes_rows(self) -> int:
+        """``la_rows`` by its first name, kept for callers written before partnerships."""
+        return self.la_rows
 
 
 @dataclass
@@ -161,6 +131,7 @@ class Check:
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     replace: bool = False
+    partnership: str = "partnership"  # the store's partnership, as its short name
 
     @property
     def ok(self) -> bool:
@@ -174,18 +145,22 @@ class Check:
     def replaced_months(self) -> list[str]:
         return sorted({f.month for f in self.files if f.status == REPLACES})
 
+    @property
+    def rows_heading(self) -> str:
+        return f"{self.partnership} rows"
+
     def table(self) -> pd.DataFrame:
         """The files found, for the page (one row per month and force)."""
         return pd.DataFrame(
             [
                 {
                     "Month": f.month, "Force": f.force, "File": f.source, "Rows in file": f.rows,
-                    "B&NES rows": f.bnes_rows, "Rows without a location": f.rows_without_location,
+                    self.rows_heading: f.la_rows, "Rows without a location": f.rows_without_location,
                     "What happens": f.status,
                 }
                 for f in self.files
             ],
-            columns=["Month", "Force", "File", "Rows in file", "B&NES rows", "Rows without a location", "What happens"],
+            columns=["Month", "Force", "File", "Rows in file", self.rows_heading, "Rows without a location", "What happens"],
         )
 
     def summary(self) -> str:
@@ -195,8 +170,8 @@ class Check:
             parts.append(f"add {_months(self.new_months)}")
         if self.replaced_months:
             parts.append(f"replace {_months(self.replaced_months)}")
-        rows = sum(f.bnes_rows for f in self.files)
-        return f"Ready to {' and '.join(parts) or 'change nothing'}: {rows:,} B&NES rows from {len(self.files)} file(s)."
+        rows = sum(f.la_rows for f in self.files)
+        return f"Ready to {' and '.join(parts) or 'change nothing'}: {rows:,} {self.partnership} rows from {len(self.files)} file(s)."
 
 
 NEW = "added as a new month"
@@ -408,16 +383,17 @@ def _stage_file(month: str, force: str, source: str, data: bytes, staged: _Stage
 def _store_facts(store: query.Store) -> tuple[set[str], set[tuple[str, str]], str]:
     codes = set(store.sql("SELECT code FROM lsoa UNION SELECT code FROM lsoa11")["code"])
     loaded = {(m, f) for m, f in store.sql("SELECT month, force FROM files").itertuples(index=False)}
-    la_code = store.scalar("SELECT value FROM meta WHERE key = 'la_code'") or DEFAULT_LA_CODE
-    return codes, loaded, la_code
+    return codes, loaded, partnership.of_store(store).la_code
 
 
 def _check_staged(staged: _Staged, store: query.Store, replace: bool) -> Check:
     check = Check(problems=list(staged.problems), notes=list(staged.notes), replace=replace)
     if staged.problems:
         return check
-    codes, loaded, la_code = _store_facts(store)
-    la_name = DEFAULT_LA_NAME if la_code == DEFAULT_LA_CODE else la_code
+    codes, loaded, _la_code = _store_facts(store)
+    settings = partnership.of_store(store)
+    la_name = settings.la_name
+    check.partnership = settings.short_name
     for street_file in police_uk.find_street_files(staged.root):
         source = staged.shown.get(str(street_file.path), street_file.path.name)
         found = FoundFile(source=source, month=street_file.month, force=street_file.force)
@@ -428,9 +404,9 @@ def _check_staged(staged: _Staged, store: query.Store, replace: bool) -> Check:
             found.status = "refused: see the problem above"
             check.files.append(found)
             continue
-        found.rows, found.bnes_rows = rows.rows_in_file, rows.table.num_rows
+        found.rows, found.la_rows = rows.rows_in_file, rows.table.num_rows
         found.rows_without_location = rows.rows_without_location
-        if found.bnes_rows == 0:
+        if found.la_rows == 0:
             check.problems.append(
                 f"{source}: none of its {found.rows:,} rows are in {la_name}; check it is the right force's file."
             )

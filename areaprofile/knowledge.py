@@ -1,4 +1,5 @@
-"""Plans, priorities, objectives, measures and forum concerns, from ``data/knowledge/*.yaml``.
+"""Plans, priorities, objectives, measures and forum concerns, from a partnership's knowledge
+folder (``knowledge:`` in ``geo/<LA code>.yaml``, e.g. ``data/knowledge/*.yaml``).
 
 The knowledge base is written by hand from the seed documents, so it is checked strictly on
 load: a misspelt area, crime type or link would otherwise just make a concern vanish from a
@@ -14,6 +15,7 @@ from __future__ import annotations
 import copy
 import difflib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -51,6 +53,8 @@ class Knowledge:
     concerns: dict[str, dict] = field(default_factory=dict)
     #: id -> name of the YAML file it came from (for messages).
     origin: dict[str, str] = field(default_factory=dict)
+    #: The partnership's area names that concerns may name (its first scheme's).
+    areas: tuple[str, ...] = ()
 
     def kind(self, item_id: str) -> str | None:
         """Which table an id lives in ('plan', 'priority', ...), or None if unknown."""
@@ -81,15 +85,51 @@ class Knowledge:
 # Loading
 
 
-def load_knowledge(path: str | Path | None = None) -> Knowledge:
-    """Load and check the knowledge folder (default ``config.KNOWLEDGE_DIR``).
+def load_knowledge(path: str | Path | None = None, areas: Iterable[str] | None = None) -> Knowledge:
+    """Load and check a knowledge folder whose concerns name ``areas``.
 
+    Both default to the default partnership's (:func:`for_partnership` gives a store's).
     Cached on the folder and its files' modification times, so an edited YAML file is picked
     up on the next call. The caller gets its own copy and may change it freely.
     """
-    folder = Path(path) if path is not None else Path(config.KNOWLEDGE_DIR)
-    folder = folder.expanduser().resolve()
-    return copy.deepcopy(_load_cached(str(folder), _signature(folder)))
+    return copy.deepcopy(read_only_knowledge(path, areas))
+
+
+def for_partnership(settings) -> Knowledge:
+    """The knowledge of a :class:`areaprofile.partnership.Partnership` (its folder and areas)."""
+    return load_knowledge(settings.knowledge_dir, settings.area_names)
+
+
+def read_only_knowledge(path: str | Path | None = None, areas: Iterable[str] | None = None) -> Knowledge:
+    """The same as :func:`load_knowledge` but without the copy, for checks made many times over
+    (every field of every row of a register import): the caller must not change what it gets."""
+    if path is None or areas is None:
+        default_path, default_areas = _default_partnership(_settings_signature())
+        path = default_path if path is None else path
+        areas = default_areas if areas is None else areas
+    if path is None:
+        raise AreaprofileError("This partnership names no knowledge folder; add 'knowledge:' to its settings file.")
+    folder = Path(path).expanduser().resolve()
+    return _load_cached(str(folder), _signature(folder), tuple(areas))
+
+
+def _settings_signature() -> tuple:
+    """$AREAPROFILE_LA and the settings files' times: what the default partnership depends on."""
+    from areaprofile import partnership
+
+    files = sorted(partnership.GEO_DIR.glob("*.yaml"))
+    return os.environ.get(partnership.ENV_DEFAULT), tuple((p.name, p.stat().st_mtime_ns) for p in files)
+
+
+@lru_cache(maxsize=4)
+def _default_partnership(signature: tuple) -> tuple[Path | None, tuple[str, ...]]:
+    """The default partnership's knowledge folder and areas, read once per settings signature
+    (reading the settings takes ~0.1 s, and a register import checks hundreds of fields)."""
+    del signature  # only part of the cache key
+    from areaprofile import partnership
+
+    default = partnership.default()
+    return default.knowledge_dir, tuple(default.area_names)
 
 
 def _yaml_files(folder: Path) -> list[Path]:
@@ -108,17 +148,18 @@ def _signature(folder: Path) -> tuple:
 
 
 @lru_cache(maxsize=8)
-def _load_cached(folder: str, signature: tuple) -> Knowledge:
+def _load_cached(folder: str, signature: tuple, areas: tuple[str, ...]) -> Knowledge:
     del signature  # only part of the cache key
-    return _Builder(Path(folder)).build()
+    return _Builder(Path(folder), areas).build()
 
 
 class _Builder:
     """Reads every YAML file, flattens the items, and checks them as it goes."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, areas: tuple[str, ...]):
         self.folder = folder
-        self.k = Knowledge(path=folder)
+        self.areas = areas
+        self.k = Knowledge(path=folder, areas=areas)
         self.kinds: dict[str, str] = {}
         self.sources: list[tuple[str, str, Any]] = []  # (file, label, source) checked at the end
         self.links: list[tuple[str, str, str, tuple[str, ...]]] = []  # (file, label, id, allowed kinds)
@@ -332,12 +373,12 @@ class _Builder:
 
         areas = item.get("areas")
         if not isinstance(areas, list) or not areas:
-            self._fail(fname, label, f"needs areas: a list of one or more of {', '.join(config.AREAS)}")
+            self._fail(fname, label, f"needs areas: a list of one or more of {', '.join(self.areas)}")
         for area in areas:
-            if area not in config.AREAS:
-                hint = difflib.get_close_matches(str(area), config.AREAS, n=1)
+            if area not in self.areas:
+                hint = difflib.get_close_matches(str(area), self.areas, n=1)
                 suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-                self._fail(fname, label, f"names unknown area '{area}'{suggestion}; use one of {', '.join(config.AREAS)}")
+                self._fail(fname, label, f"names unknown area '{area}'{suggestion}; use one of {', '.join(self.areas)}")
         if len(set(areas)) != len(areas):
             self._fail(fname, label, "lists an area twice")
 
@@ -394,14 +435,15 @@ class _Builder:
 # Queries
 
 
-def normalise_area(area: str) -> str:
-    """The exact area name for user input such as ' chew valley ', so CLI flags are forgiving."""
+def normalise_area(area: str, knowledge: Knowledge | None = None) -> str:
+    """The exact area name for user input in any case and spacing, so CLI flags are forgiving."""
+    names = _kb(knowledge).areas
     if isinstance(area, str):
         wanted = " ".join(area.split()).casefold()
-        for name in config.AREAS:
+        for name in names:
             if name.casefold() == wanted:
                 return name
-    raise AreaprofileError(f"Unknown area '{area}'; choose one of {', '.join(config.AREAS)}.")
+    raise AreaprofileError(f"Unknown area '{area}'; choose one of {', '.join(names)}.")
 
 
 def _kb(knowledge: Knowledge | None) -> Knowledge:
@@ -487,8 +529,8 @@ def measure_crime_types(measure: dict | str, knowledge: Knowledge | None = None)
 
 def concerns_for_area(area: str, knowledge: Knowledge | None = None) -> list[dict]:
     """Concerns that name this forum area, in file order (unknown area -> AreaprofileError)."""
-    name = normalise_area(area)
     kb = _kb(knowledge)
+    name = normalise_area(area, kb)
     return [copy.deepcopy(c) for c in kb.concerns.values() if name in c["areas"]]
 
 
@@ -518,7 +560,7 @@ def concerns_as_records(area: str, knowledge: Knowledge | None = None) -> list[d
                 "title": c["title"],
                 "summary": " ".join(c["summary"].split()),
                 "areas": list(c["areas"]),
-                "area_specific": len(c["areas"]) < len(config.AREAS),
+                "area_specific": len(c["areas"]) < len(kb.areas),
                 "raised": c["raised"],
                 "raised_note": c.get("raised_note"),
                 "raised_by": c["raised_by"],

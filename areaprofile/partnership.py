@@ -27,7 +27,8 @@ CONFIDENCE = ("stated", "inferred")
 MEMBER_CODE = {"parish": re.compile(r"^[EW]04\d{6}$"), "ward": re.compile(r"^[EW]05\d{6}$"),
                "lsoa": re.compile(r"^[EW]01\d{6}$")}
 #: Reference files a partnership names (relative glob patterns below the source folder).
-FILE_KEYS = ("lsoa11", "lsoa21", "wards", "parishes", "la", "population_2021", "population_2015", "lsoa_centres")
+FILE_KEYS = ("lsoa11", "lsoa21", "wards", "parishes", "la", "population_2021", "population_2015", "lsoa_centres",
+             "lsoa_ward_lookup")
 REQUIRED_FILES = ("lsoa11", "lsoa21", "wards", "population_2021")
 #: Environment variable naming the partnership a build uses when no --la is given.
 ENV_DEFAULT = "AREAPROFILE_LA"
@@ -107,6 +108,10 @@ class Partnership:
     caveats: tuple[Caveat, ...]
     files: dict[str, tuple[str, ...]]
     scheme_note: str = ""
+    #: The forum-update pack's heading and the line above it; {area}, {body}, {la_name} and
+    #: {scheme} are filled in.
+    pack_title: str = "{body}: community safety update"
+    pack_kicker: str = "{la_name} · Community safety area pack"
     source: str = ""  # the settings file it came from
     document: dict = field(default_factory=dict, repr=False, compare=False, hash=False)
 
@@ -123,7 +128,7 @@ class Partnership:
 
     @property
     def all_label(self) -> str:
-        """The name of the whole partnership as one choice, e.g. 'All Bristol'."""
+        """The name of the whole partnership as one choice, e.g. 'All Anytown'."""
         return f"All {self.short_name}"
 
     @property
@@ -147,6 +152,13 @@ class Partnership:
     def caveats_for(self, area: str | None) -> list[str]:
         """Caveats that apply to one area (or to the whole partnership when ``area`` is None)."""
         return [c.text for c in self.caveats if c.area is None or area is None or c.area == area]
+
+    def pack_words(self, area: str, scheme: Scheme | None = None) -> tuple[str, str]:
+        """(title, kicker) of the forum-update pack for ``area`` of ``scheme`` (default: the first)."""
+        scheme = scheme or self.default_scheme
+        spec = scheme.area(area) if area in scheme.area_names else None
+        fields = {"area": area, "body": spec.body if spec else area, "la_name": self.la_name, "scheme": scheme.name}
+        return self.pack_title.format(**fields), self.pack_kicker.format(**fields)
 
     def to_json(self) -> str:
         return json.dumps({"source": self.source, "settings": self.document}, ensure_ascii=False, sort_keys=True)
@@ -182,7 +194,7 @@ def load(la_code: str | None = None) -> Partnership:
     """The partnership of ``la_code`` (default: :func:`default_la_code`) from ``geo/<code>.yaml``."""
     la_code = la_code or default_la_code()
     if not LA_CODE.match(la_code):
-        raise AreaprofileError(f"'{la_code}' is not a local-authority code; write it like E06000023.")
+        raise AreaprofileError(f"'{la_code}' is not a local-authority code; write it like E06000001.")
     path = settings_path(la_code)
     if not path.exists():
         have = ", ".join(available()) or "none"
@@ -232,6 +244,14 @@ def of_store(store) -> Partnership:
 _BY_STORE: dict[tuple, Partnership] = {}
 
 
+def of_store_path(path: str | Path | None = None) -> Partnership:
+    """The partnership of the store file at ``path`` (default: the app's store), e.g. for the
+    monthly update: ``.force.id``, ``.la_code``, ``.la_name``, ``.files``."""
+    from areaprofile import query
+
+    return of_store(query.open_store(path))
+
+
 def from_meta(text: str) -> Partnership:
     saved = json.loads(text)
     return from_document(saved["settings"], saved.get("source", "store meta"))
@@ -247,7 +267,7 @@ def from_document(document, source: str) -> Partnership:
         check.fail("", "must be a mapping of settings (la_code, la_name, forces, schemes, files)")
     la_code = check.text(document, "la_code")
     if not LA_CODE.match(la_code):
-        check.fail("la_code", f"'{la_code}' is not a local-authority code like E06000023")
+        check.fail("la_code", f"'{la_code}' is not a local-authority code like E06000001")
     if source.endswith(".yaml") and Path(source).stem != la_code:
         check.fail("la_code", f"is {la_code} but the file is named {Path(source).name}; name it {la_code}.yaml")
     la_name = check.text(document, "la_name")
@@ -302,9 +322,23 @@ def from_document(document, source: str) -> Partnership:
         caveats=tuple(caveats),
         files=files,
         scheme_note=_words(document.get("scheme_note", "")),
+        **_pack_words(check, document),
         source=source,
         document=document,
     )
+
+
+def _pack_words(check: "_Checker", document: dict) -> dict:
+    words = {}
+    for key in ("pack_title", "pack_kicker"):
+        if document.get(key) is not None:
+            text = _words(document[key])
+            try:
+                text.format(area="", body="", la_name="", scheme="")
+            except (KeyError, IndexError, ValueError):
+                check.fail(key, "may only fill in {area}, {body}, {la_name} and {scheme}")
+            words[key] = text
+    return words
 
 
 def _scheme(check: "_Checker", item, i: int) -> Scheme:

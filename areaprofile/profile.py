@@ -12,24 +12,27 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from areaprofile import metrics, query
-from areaprofile.config import AREAS, ASB, CRIME_TYPES
+from areaprofile import metrics, partnership, query
+from areaprofile.config import ASB, CRIME_TYPES
 from areaprofile.errors import AreaprofileError
 from areaprofile.periods import Period, month_list
 from areaprofile.query import Store
 
-ALL_BANES = "All B&NES"
 CRIME_LABEL = "Crime (excluding ASB)"
 ASB_LABEL = "Anti-social behaviour"
 
 
 @dataclass(frozen=True)
 class Selection:
-    """What the person chose: one area or all of B&NES, a month range, and crime types."""
+    """What the person chose: one area or the whole partnership, a month range, and crime types.
+
+    ``everywhere`` is how the whole partnership is named when no area is chosen (e.g. 'All
+    Anytown'; :func:`whole_label` gives it for a store)."""
 
     area: str | None
     period: Period
     crime_types: tuple[str, ...] | None = None  # None = every type
+    everywhere: str = "All areas"
 
     def __post_init__(self):
         query.check_area(self.area)
@@ -41,7 +44,7 @@ class Selection:
 
     @property
     def area_label(self) -> str:
-        return self.area or ALL_BANES
+        return self.area or self.everywhere
 
     @property
     def types_label(self) -> str:
@@ -62,7 +65,22 @@ class Selection:
         return args
 
     def with_area(self, area: str | None) -> "Selection":
-        return Selection(area=area, period=self.period, crime_types=self.crime_types)
+        return Selection(area=area, period=self.period, crime_types=self.crime_types, everywhere=self.everywhere)
+
+
+def whole_label(store: Store) -> str:
+    """The whole partnership as one choice beside its areas, e.g. 'All Anytown'."""
+    return partnership.of_store(store).all_label
+
+
+def short_name(store: Store) -> str:
+    """The partnership's short name for column headings and sentences, e.g. 'Anytown'."""
+    return partnership.of_store(store).short_name
+
+
+def area_names(store: Store) -> tuple[str, ...]:
+    """The areas of the store's scheme, in the order they are shown everywhere."""
+    return query.area_names(store)
 
 
 def loaded_months(store: Store) -> list[str]:
@@ -82,17 +100,17 @@ def is_fully_loaded(store: Store, period: Period) -> bool:
 
 
 def populations(store: Store) -> pd.DataFrame:
-    """Residents and land area per area, plus an 'All B&NES' row."""
+    """Residents and land area per area, plus a row for the whole partnership ('All <name>')."""
     frame = store.sql(
         "SELECT name AS area, population, population_2015, area_km2, lsoa_count FROM areas"
-    ).set_index("area").reindex(list(AREAS))
+    ).set_index("area").reindex(list(area_names(store)))
     total = frame.sum(numeric_only=True)
-    frame.loc[ALL_BANES] = total
+    frame.loc[whole_label(store)] = total
     return frame
 
 
 def population_of(store: Store, area: str | None) -> tuple[int, float]:
-    row = populations(store).loc[area or ALL_BANES]
+    row = populations(store).loc[query.check_area(area, store) or whole_label(store)]
     return int(row["population"]), float(row["area_km2"])
 
 
@@ -225,9 +243,9 @@ def mix_sentence(mix: pd.DataFrame, selection: Selection) -> str:
 
 def top_locations(store: Store, selection: Selection, limit: int = 10) -> pd.DataFrame:
     """The busiest 'on or near' snap points, with the count in the previous period of equal length."""
-    where, params = query.where_clause(**selection.filters())
+    where, params = query.where_clause(**selection.filters(), store=store)
     previous = selection.period.previous()
-    pwhere, pparams = query.where_clause(**selection.filters(previous))
+    pwhere, pparams = query.where_clause(**selection.filters(previous), store=store)
     frame = store.sql(
         f"""
         WITH now AS (
@@ -253,7 +271,7 @@ def top_locations(store: Store, selection: Selection, limit: int = 10) -> pd.Dat
 
 def snap_points(store: Store, selection: Selection) -> pd.DataFrame:
     """Incidents aggregated per published snap point (never one marker per crime)."""
-    where, params = query.where_clause(**selection.filters())
+    where, params = query.where_clause(**selection.filters(), store=store)
     return store.sql(
         f"""SELECT ROUND(latitude, 5) AS lat, ROUND(longitude, 5) AS lon, ANY_VALUE(location) AS label, COUNT(*) AS count
             FROM crimes WHERE {where} AND latitude IS NOT NULL GROUP BY 1, 2 ORDER BY count DESC""",
@@ -262,7 +280,8 @@ def snap_points(store: Store, selection: Selection) -> pd.DataFrame:
 
 
 def compare_areas(store: Store, selection: Selection) -> pd.DataFrame:
-    """The five areas side by side for the selection's period and types (area filter ignored)."""
+    """The areas side by side for the selection's period and types (area filter ignored), then
+    the whole partnership; the last columns compare each with the partnership's rate."""
     pops = populations(store)
     by_area = query.counts(store, ["area"], **selection.filters(area=None))
     counts = dict(zip(by_area["area"], by_area["count"]))
@@ -272,12 +291,13 @@ def compare_areas(store: Store, selection: Selection) -> pd.DataFrame:
     if have_previous:
         before = query.counts(store, ["area"], **selection.filters(previous_period, area=None))
         earlier = dict(zip(before["area"], before["count"]))
+    everywhere, against = whole_label(store), f"Against {short_name(store)}"
     total_count = sum(counts.values())
-    total_population = float(pops.loc[ALL_BANES, "population"])
+    total_population = float(pops.loc[everywhere, "population"])
     overall = total_count / total_population
     rows = []
-    for area in list(AREAS) + [ALL_BANES]:
-        count = total_count if area == ALL_BANES else int(counts.get(area, 0))
+    for area in list(area_names(store)) + [everywhere]:
+        count = total_count if area == everywhere else int(counts.get(area, 0))
         population = float(pops.loc[area, "population"])
         low, high = metrics.rate_interval_per_1000(count, population)
         row = {
@@ -288,10 +308,10 @@ def compare_areas(store: Store, selection: Selection) -> pd.DataFrame:
             "95% interval low": low,
             "95% interval high": high,
             "Per km²": count / float(pops.loc[area, "area_km2"]),
-            "Against B&NES": "—" if area == ALL_BANES else metrics.funnel_position(count, population, overall),
+            against: "—" if area == everywhere else metrics.funnel_position(count, population, overall, short_name(store)),
         }
         if have_previous:
-            prior = sum(earlier.values()) if area == ALL_BANES else int(earlier.get(area, 0))
+            prior = sum(earlier.values()) if area == everywhere else int(earlier.get(area, 0))
             change = metrics.compare_counts(count, prior)
             row.update({"Previous period": prior, "Change (%)": change.percent, "Change": change.verdict})
         else:
@@ -301,13 +321,15 @@ def compare_areas(store: Store, selection: Selection) -> pd.DataFrame:
 
 
 def compare_sentence(table: pd.DataFrame, selection: Selection) -> str:
-    areas = table[table["Area"] != ALL_BANES].sort_values("Per 1,000 residents", ascending=False)
+    """One sentence naming the highest and lowest rate; the last row of ``table`` is the whole."""
+    areas = table.iloc[:-1].sort_values("Per 1,000 residents", ascending=False)
     top, bottom = areas.iloc[0], areas.iloc[-1]
-    overall = table[table["Area"] == ALL_BANES].iloc[0]
+    overall = table.iloc[-1]
+    name = overall["Area"].removeprefix("All ")
     return (
         f"{selection.period.label}, {selection.types_label}: {top['Area']} has the highest rate "
         f"({top['Per 1,000 residents']:.1f} per 1,000 residents) and {bottom['Area']} the lowest "
-        f"({bottom['Per 1,000 residents']:.1f}); the B&NES rate is {overall['Per 1,000 residents']:.1f}."
+        f"({bottom['Per 1,000 residents']:.1f}); the {name} rate is {overall['Per 1,000 residents']:.1f}."
     )
 
 
@@ -315,40 +337,44 @@ def compare_mix(store: Store, selection: Selection) -> pd.DataFrame:
     """Share (%) of each crime type within each area, so areas of different size compare."""
     frame = query.counts(store, ["area", "crime_type"], **selection.filters(area=None))
     wide = frame.pivot_table(index="crime_type", columns="area", values="count", fill_value=0, aggfunc="sum")
-    wide = wide.reindex(columns=[a for a in AREAS if a in wide.columns])
+    wide = wide.reindex(columns=[a for a in area_names(store) if a in wide.columns])
     shares = (100 * wide / wide.sum()).round(1)
-    shares["All B&NES"] = (100 * wide.sum(axis=1) / wide.values.sum()).round(1)
-    shares = shares.sort_values("All B&NES", ascending=False)
+    everywhere = whole_label(store)
+    shares[everywhere] = (100 * wide.sum(axis=1) / wide.values.sum()).round(1)
+    shares = shares.sort_values(everywhere, ascending=False)
     shares.columns = [f"{c} (%)" for c in shares.columns]
     return shares.reset_index().rename(columns={"crime_type": "Crime type"})
 
 
 def compare_mix_sentence(mix: pd.DataFrame) -> str:
+    """One sentence on the largest type; the last column of ``mix`` is the whole partnership."""
     if mix.empty:
         return "No records in this period."
     top = mix.iloc[0]
-    area_columns = [c for c in mix.columns if c.endswith("(%)") and not c.startswith("All B&NES")]
+    whole = mix.columns[-1]
+    area_columns = [c for c in mix.columns[1:-1] if c.endswith("(%)")]
     highest = max(area_columns, key=lambda c: top[c])
     return (
-        f"{top['Crime type']} is the largest share across B&NES ({top['All B&NES (%)']:.0f}%); "
+        f"{top['Crime type']} is the largest share across {whole.removeprefix('All ').removesuffix(' (%)')} ({top[whole]:.0f}%); "
         f"its share is highest in {highest.removesuffix(' (%)')} ({top[highest]:.0f}%)."
     )
 
 
 def funnel_data(store: Store, selection: Selection) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Points (areas) and the 95% / 99.8% limit curves against the B&NES rate."""
+    """Points (areas) and the 95% / 99.8% limit curves against the whole partnership's rate
+    (column 'Overall rate')."""
     import numpy as np
 
     table = compare_areas(store, selection)
-    points = table[table["Area"] != ALL_BANES][["Area", "Residents (Census 2021)", "Per 1,000 residents", "Count"]]
-    total = table[table["Area"] == ALL_BANES].iloc[0]
+    points = table.iloc[:-1][["Area", "Residents (Census 2021)", "Per 1,000 residents", "Count"]]
+    total = table.iloc[-1]
     overall = total["Count"] / total["Residents (Census 2021)"]
     populations_axis = np.linspace(max(2000, points["Residents (Census 2021)"].min() * 0.6), points["Residents (Census 2021)"].max() * 1.1, 80)
     curves = []
     for confidence, name in ((0.95, "95% limits"), (0.998, "99.8% limits")):
         low, high = metrics.funnel_limits(populations_axis, overall, confidence)
         for pop, lo, hi in zip(populations_axis, low, high):
-            curves.append({"Residents": pop, "Limit": name, "Lower": lo, "Upper": hi, "B&NES rate": 1000 * overall})
+            curves.append({"Residents": pop, "Limit": name, "Lower": lo, "Upper": hi, "Overall rate": 1000 * overall})
     return points, pd.DataFrame(curves)
 
 
@@ -364,8 +390,8 @@ def map_features(store: Store, selection: Selection, level: str) -> dict:
         raise AreaprofileError(f"Unknown map level '{level}'; choose area, ward or lsoa.")
     table, key = LEVELS[level]
     group = {"area": "area", "ward": "ward_code", "lsoa": "lsoa"}[level]
-    # Areas and wards are counted over all of B&NES (a ward may straddle two areas); LSOAs nest in areas.
-    where, params = query.where_clause(**selection.filters(area=selection.area if level == "lsoa" else None))
+    # Areas and wards are counted over the whole partnership (a ward may straddle two areas); LSOAs nest in areas.
+    where, params = query.where_clause(**selection.filters(area=selection.area if level == "lsoa" else None), store=store)
     counted = store.sql(f"SELECT {group} AS key, COUNT(*) AS count FROM crimes WHERE {where} GROUP BY 1", params)
     counts = dict(zip(counted["key"], counted["count"]))
     if level == "area":
@@ -394,7 +420,8 @@ def map_features(store: Store, selection: Selection, level: str) -> dict:
         if level != "area":
             properties["area"] = row.area
         features.append({"type": "Feature", "properties": properties, "geometry": json.loads(row.geojson)})
-    return {"type": "FeatureCollection", "features": features}
+    settings = partnership.of_store(store)
+    return {"type": "FeatureCollection", "features": features, "short_name": (settings.lsoa_name_prefix, settings.short_name)}
 
 
 def map_sentence(features: dict, selection: Selection, measure: str) -> str:
@@ -408,13 +435,15 @@ def map_sentence(features: dict, selection: Selection, measure: str) -> str:
     value = lambda row: f"{row[measure]:,}" if measure == "count" else f"{row[measure]:,.1f}"  # noqa: E731
     also = "" if measure == "count" else f" ({top['count']:,} records)"
     return (
-        f"{selection.period.label}, {selection.types_label}: highest is {_short(top['name'])} with {value(top)} {unit}"
-        f"{also}; lowest is {_short(bottom['name'])} with {value(bottom)} {unit}."
+        f"{selection.period.label}, {selection.types_label}: highest is {_short(top['name'], features)} with {value(top)} "
+        f"{unit}{also}; lowest is {_short(bottom['name'], features)} with {value(bottom)} {unit}."
     )
 
 
-def _short(name: str) -> str:
-    return name.replace("Bath and North East Somerset", "B&NES")
+def _short(name: str, features: dict) -> str:
+    """An LSOA name with the LA's long name shortened ('<LA name> 001A' -> '<short> 001A')."""
+    long, short = features.get("short_name", ("", ""))
+    return name.replace(long, short) if long else name
 
 
 def map_table(features: dict) -> pd.DataFrame:
@@ -436,47 +465,84 @@ def build_log(store: Store) -> list[str]:
 
 
 def files_table(store: Store) -> pd.DataFrame:
-    return store.sql(
+    """One row per street file read; ``.attrs['partnership']`` is the partnership's short name."""
+    frame = store.sql(
         """SELECT month, force, label AS file, rows_in_file, rows_kept, rows_without_location, rows_outside_la,
                   repeated_crime_ids, sha256 FROM files ORDER BY month, force"""
     )
+    frame.attrs["partnership"] = short_name(store)
+    return frame
 
 
 def files_sentence(files: pd.DataFrame) -> str:
     """The build's data-quality figures in one sentence, from :func:`files_table`."""
+    name = files.attrs.get("partnership", "partnership")
     return (
-        f"{files['rows_kept'].sum():,} B&NES rows kept from {len(files)} files; {files['rows_without_location'].sum():,} "
+        f"{files['rows_kept'].sum():,} {name} rows kept from {len(files)} files; {files['rows_without_location'].sum():,} "
         "rows in those files had no location (they cannot be placed in any area), and "
-        f"{files['repeated_crime_ids'].sum():,} B&NES rows repeat a Crime ID (counted as published)."
+        f"{files['repeated_crime_ids'].sum():,} {name} rows repeat a Crime ID (counted as published)."
     )
 
 
 def area_definitions(store: Store) -> pd.DataFrame:
+    """How each area of the store's scheme is made: members, LSOAs, residents, land, evidence."""
     return store.sql(
-        """SELECT name AS area, forum, parishes, lsoa_count AS lsoas, population AS residents_2021,
+        """SELECT name AS area, body, members, lsoa_count AS lsoas, population AS residents_2021,
                   population_2015 AS residents_mid_2015, ROUND(area_km2, 1) AS area_km2, confidence, evidence
            FROM areas"""
-    ).set_index("area").reindex(list(AREAS)).reset_index()
+    ).set_index("area").reindex(list(area_names(store))).reset_index()
+
+
+def scheme_summary(store: Store) -> dict:
+    """The scheme the store's areas follow, the others on offer, and what the settings say about them."""
+    settings = partnership.of_store(store)
+    scheme = settings.scheme(store.scheme or None)
+    return {
+        "id": scheme.id,
+        "name": scheme.name,
+        "kind": scheme.kind,
+        "description": scheme.description,
+        "member_heading": {"parish": "Parishes", "ward": "Wards", "lsoa": "LSOAs"}[scheme.kind],
+        "schemes": [(s.id, s.name) for s in settings.schemes],
+        "note": settings.scheme_note,
+        "partnership": settings.partnership_name,
+        "la_name": settings.la_name,
+        "la_code": settings.la_code,
+        "short_name": settings.short_name,
+        "forces": settings.force_names,
+        "knowledge_note": settings.knowledge_note,
+    }
+
+
+def caveats(store: Store, area: str | None = None) -> tuple[str, ...]:
+    """What every reader should know, with the partnership's place caveats (for ``area``, or all)."""
+    places = " ".join(partnership.of_store(store).caveats_for(area))
+    return (
+        GENERAL_CAVEATS[0],
+        GENERAL_CAVEATS[1],
+        "Rates per 1,000 use Census 2021 usual residents." + (f" {places}" if places else ""),
+        GENERAL_CAVEATS[2],
+    )
 
 
 def data_correct_as_of(store: Store) -> str:
-    from areaprofile.periods import label
+    """The line after 'Data correct as of' on pages and in the forum pack (same facts as Data & sources)."""
+    from areaprofile.update_log import freshness
 
-    meta = store_meta(store)
-    return f"police.uk data to {label(meta['last_month'])}; store built {meta['built_at']}"
+    return freshness(store).as_of()
 
 
-CAVEATS = (
+GENERAL_CAVEATS = (
     "Locations are approximate: police.uk moves each incident to a nearby 'snap point' that covers at least eight addresses.",
     "Counts are records published on police.uk; they can differ from police systems and from the figures in the plans.",
-    "Rates per 1,000 use Census 2021 usual residents. Bath city centre has many visitors and few residents, so its "
-    "per-resident rate overstates the risk to residents; per km² is shown too.",
     "Anti-social behaviour is counted separately from crime: 'Crime (excluding ASB)' is every other type.",
 )
 
-ATTRIBUTION = (
-    "Contains public sector information licensed under the Open Government Licence v3.0. "
-    "Source: data.police.uk / Avon and Somerset Constabulary. "
-    "Source: Office for National Statistics licensed under the Open Government Licence v3.0. "
-    "Contains OS data © Crown copyright and database right."
-)
+def attribution(store: Store) -> str:
+    """The licence and source lines every page, map and pack carries."""
+    return (
+        "Contains public sector information licensed under the Open Government Licence v3.0. "
+        f"Source: data.police.uk / {partnership.of_store(store).force_names}. "
+        "Source: Office for National Statistics licensed under the Open Government Licence v3.0. "
+        "Contains OS data © Crown copyright and database right."
+    )

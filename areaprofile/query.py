@@ -3,6 +3,11 @@
 A count is the number of published rows, nothing de-duplicated. Filters are validated
 against the store and the fixed vocabularies; a wrong area, type or month becomes one
 sentence that says what is allowed.
+
+A store is one partnership (its settings are in the meta). Opened with an area ``scheme``
+other than the partnership's first, the same tables answer by that scheme's areas: the
+connection reads views that give every row, LSOA and ward the scheme's area, so every
+function below works unchanged for any scheme.
 """
 
 from __future__ import annotations
@@ -12,12 +17,16 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
-from areaprofile.config import AREAS, ASB, CRIME_TYPES, default_store_path
+from areaprofile import partnership
+from areaprofile.config import ASB, CRIME_TYPES, default_store_path
 from areaprofile.errors import AreaprofileError
+
+if TYPE_CHECKING:  # pandas is imported by DuckDB's .df() when a frame is asked for, not here:
+    import pandas as pd  # the counts CLI answers without it (see count_rows)
 
 GROUP_COLUMNS = ("area", "ward", "lsoa", "month", "crime_type")
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -29,25 +38,39 @@ TYPE_GROUPS = {ALL_CRIME: tuple(t for t in CRIME_TYPES if t != ASB), "asb": (ASB
 
 @dataclass(frozen=True)
 class Store:
-    """An open, read-only store. ``version`` changes whenever the file is rebuilt."""
+    """An open, read-only store. ``version`` changes whenever the file is rebuilt.
+
+    ``scheme`` is the area scheme its ``area`` columns follow ("" = the partnership's first)."""
 
     path: Path
     version: str
     con: duckdb.DuckDBPyConnection
+    scheme: str = ""
+    catalog: str = "store"
 
     def sql(self, query: str, params: list | None = None) -> pd.DataFrame:
         """Run a query on a private cursor (safe from several Streamlit threads)."""
         cursor = self.con.cursor()
         try:
-            cursor.execute(f"USE {_CATALOG}")
+            cursor.execute(f"USE {self.catalog}")
             return cursor.execute(query, params or []).df()
+        finally:
+            cursor.close()
+
+    def rows(self, query: str, params: list | None = None) -> tuple[list[str], list[tuple]]:
+        """Column names and rows as plain tuples: the answer without pandas."""
+        cursor = self.con.cursor()
+        try:
+            cursor.execute(f"USE {self.catalog}")
+            result = cursor.execute(query, params or [])
+            return [column[0] for column in result.description], result.fetchall()
         finally:
             cursor.close()
 
     def scalar(self, query: str, params: list | None = None):
         cursor = self.con.cursor()
         try:
-            cursor.execute(f"USE {_CATALOG}")
+            cursor.execute(f"USE {self.catalog}")
             row = cursor.execute(query, params or []).fetchall()
             return row[0][0] if row else None
         finally:
@@ -58,12 +81,54 @@ _open_lock = threading.Lock()
 _open_stores: dict[str, Store] = {}
 
 
-def open_store(path: str | Path | None = None) -> Store:
+def open_store(path: str | Path | None = None, scheme: str | None = None) -> Store:
     """The store at ``path`` (default: $AREAPROFILE_STORE or store/areaprofile.duckdb).
 
-    The connection is reused while the file is unchanged and reopened after a rebuild, so a
-    long-running app picks up new data without a restart.
+    ``scheme`` (an id from the partnership's settings) makes ``area`` mean that scheme's areas;
+    None or the first scheme's id give the store as built. The connection is reused while the
+    file is unchanged and reopened after a rebuild, so a long-running app picks up new data
+    without a restart.
     """
+    store = _open_as_built(path)
+    if not scheme:
+        return store
+    chosen = partnership.of_store(store).scheme(scheme)
+    if chosen is partnership.of_store(store).default_scheme:
+        return store
+    key = f"{store.path.resolve()}#{chosen.id}"
+    with _open_lock:
+        current = _open_stores.get(key)
+        if current is not None and current.version == f"{store.version}#{chosen.id}":
+            return current
+        con = connect_fresh(store.path)
+        _scheme_views(con, chosen.id)
+        scheme_store = Store(path=store.path, version=f"{store.version}#{chosen.id}", con=con, scheme=chosen.id,
+                             catalog="memory")
+        _open_stores[key] = scheme_store
+        return scheme_store
+
+
+def _scheme_views(con: duckdb.DuckDBPyConnection, scheme_id: str) -> None:
+    """Views in the connection's own (memory) catalog that give the store's tables the areas of
+    ``scheme_id``; every other table is passed through unchanged."""
+    where = f"s.scheme = '{scheme_id}'"  # the id is checked against the settings (letters, digits, hyphens)
+    special = {
+        "crimes": f"SELECT c.* REPLACE (s.area AS area) FROM store.main.crimes c JOIN store.main.scheme_lsoa s ON s.lsoa = c.lsoa AND {where}",
+        "lsoa": f"SELECT l.* REPLACE (s.area AS area) FROM store.main.lsoa l JOIN store.main.scheme_lsoa s ON s.lsoa = l.code AND {where}",
+        "areas": f"SELECT s.* EXCLUDE (key, scheme) FROM store.main.scheme_areas s WHERE {where}",
+        "wards": f"""SELECT w.* REPLACE (m.area AS main_area) FROM store.main.wards w LEFT JOIN (
+                        SELECT ward_code, arg_max(area, residents) AS area FROM (
+                            SELECT l.ward_code, s.area, SUM(l.population) AS residents FROM store.main.lsoa l
+                            JOIN store.main.scheme_lsoa s ON s.lsoa = l.code AND {where} GROUP BY 1, 2)
+                        GROUP BY 1) m ON m.ward_code = w.code""",
+    }
+    tables = con.execute("SELECT table_name FROM information_schema.tables WHERE table_catalog = 'store'").fetchall()
+    for (table,) in tables:
+        con.execute(f"CREATE VIEW memory.main.{table} AS {special.get(table, f'SELECT * FROM store.main.{table}')}")
+    con.execute("USE memory")
+
+
+def _open_as_built(path: str | Path | None) -> Store:
     path = Path(path) if path else default_store_path()
     version = _file_version(path)
     key = str(path.resolve())
@@ -143,10 +208,23 @@ def resolve_crime_types(crime_types) -> list[str] | None:
     return sorted(set(resolved))
 
 
-def check_area(area: str | None) -> str | None:
-    if area is None or area in AREAS:
+def area_names(store: Store) -> tuple[str, ...]:
+    """The areas of the store's partnership in the store's scheme, in their order."""
+    return partnership.of_store(store).scheme(store.scheme or None).area_names
+
+
+def check_area(area: str | None, store: Store | None = None) -> str | None:
+    """``area`` if the store's scheme has it (without a store: any text or None)."""
+    if area is None:
+        return None
+    if not isinstance(area, str) or not area.strip():
+        raise AreaprofileError(f"'{area}' is not an area name; give the area's name as text.")
+    if store is None:
         return area
-    raise AreaprofileError(f"Unknown area '{area}'; use one of: {', '.join(AREAS)}.")
+    names = area_names(store)
+    if area in names:
+        return area
+    raise AreaprofileError(f"Unknown area '{area}'; use one of: {', '.join(names)}.")
 
 
 def check_month(month: str | None, what: str = "month") -> str | None:
@@ -161,8 +239,10 @@ def where_clause(
     area: str | None = None,
     crime_types=None,
     ward: str | None = None,
+    store: Store | None = None,
 ) -> tuple[str, list]:
-    """SQL WHERE text and parameters for the standard filters (validated)."""
+    """SQL WHERE text and parameters for the standard filters (validated; the area against
+    ``store``'s areas when it is given)."""
     check_month(start, "start month")
     check_month(end, "end month")
     if start and end and start > end:
@@ -174,7 +254,7 @@ def where_clause(
     if end:
         clauses.append("month <= ?")
         params.append(end)
-    if check_area(area):
+    if check_area(area, store):
         clauses.append("area = ?")
         params.append(area)
     if ward:
@@ -209,20 +289,43 @@ def counts(
     ward: str | None = None,
 ) -> pd.DataFrame:
     """Number of published rows per group, columns ``by + ['count']``, sorted by ``by``."""
+    return store.sql(*_counts_sql(store, by, start, end, area, crime_types, ward)).reset_index(drop=True)
+
+
+def count_rows(
+    store: Store,
+    by,
+    start: str | None = None,
+    end: str | None = None,
+    area: str | None = None,
+    crime_types=None,
+    ward: str | None = None,
+) -> tuple[list[str], list[tuple]]:
+    """:func:`counts` as column names and plain rows: the same query, without importing pandas
+    (most of a CLI call's time would otherwise be spent importing it)."""
+    return store.rows(*_counts_sql(store, by, start, end, area, crime_types, ward))
+
+
+def _counts_sql(store, by, start, end, area, crime_types, ward) -> tuple[str, list]:
     columns = parse_group_columns(by)
-    where, params = where_clause(start, end, area, crime_types, ward)
+    where, params = where_clause(start, end, area, crime_types, ward, store=store)
     select = ", ".join(columns)
-    frame = store.sql(
-        f"SELECT {select}, COUNT(*)::BIGINT AS count FROM crimes WHERE {where} GROUP BY {select} ORDER BY {select}",
-        params,
-    )
-    return frame.reset_index(drop=True)
+    return (f"SELECT {select}, COUNT(*)::BIGINT AS count FROM crimes WHERE {where} GROUP BY {select} ORDER BY {select}",
+            params)
 
 
 def total(store: Store, **filters) -> int:
     """One number: rows matching the filters."""
-    where, params = where_clause(**filters)
+    where, params = where_clause(**filters, store=store)
     return int(store.scalar(f"SELECT COUNT(*) FROM crimes WHERE {where}", params))
+
+
+def area_shapes(store: Store) -> dict:
+    """Each forum area's exact polygon (shapely, EPSG:27700), in the order of the areas table."""
+    import shapely
+
+    frame = store.sql("SELECT name, geom_wkb FROM areas")
+    return {row.name: shapely.from_wkb(bytes(row.geom_wkb)) for row in frame.itertuples()}
 
 
 def store_path_from_env() -> Path:

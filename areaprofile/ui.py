@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import html
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from areaprofile import profile, query
-from areaprofile.config import AREAS, ASB, CRIME_TYPES
+from areaprofile import partnership, profile, query, update_log
+from areaprofile.config import ASB, CRIME_TYPES
 from areaprofile.errors import AreaprofileError
 from areaprofile.periods import PRESETS, Period, financial_year_period, financial_years, label, preset_period
+
+if TYPE_CHECKING:  # altair loads (0.3 s) only on pages that draw a chart, not on the map's first visit
+    import altair as alt
 
 #: Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 CRIME_COLOUR = "#0072B2"
@@ -28,6 +31,46 @@ _MODE_PARAM = {"All crime and ASB": "all", "All crime (excluding ASB)": "all-cri
 _PRESET_PARAM = {"Last month": "last-month", "Last 3 months": "last-3-months", "Last 12 months": "last-12-months", "Financial year": "financial-year", "Custom": "custom"}
 
 
+#: A clear focus ring on every control the keyboard reaches (WCAG 2.4.7). Streamlit's own marks a
+#: focused page link, radio button or toggle only with a faint grey background. Radio buttons and
+#: toggles hide their real input, so the ring goes round its label; text inputs and select boxes
+#: keep their own (a coloured border), so they are left out.
+FOCUS_CSS = """<style>
+a:focus-visible, button:focus-visible, summary:focus-visible, [tabindex]:focus-visible,
+label:has(input[type=checkbox]:focus-visible, input[type=radio]:focus-visible)
+{outline: 3px solid #0b5394 !important; outline-offset: 2px !important;}
+.ap-table {overflow-x: auto; max-width: 100%;}
+.ap-table table {border-collapse: collapse; font-size: 0.9rem;}
+.ap-table caption {text-align: left; font-weight: 600; padding: 0 0 0.4rem;}
+.ap-table th, .ap-table td {border-bottom: 1px solid #d6d6d6; padding: 0.3rem 0.75rem 0.3rem 0; text-align: left;
+  vertical-align: top;}
+.ap-table thead th {border-bottom: 2px solid #555;}
+.ap-table tbody th {font-weight: normal;}
+.ap-table .ap-num {text-align: right; font-variant-numeric: tabular-nums;}
+</style>"""
+
+
+def page_style() -> None:
+    """Add the app-wide style rules (call once per run, before anything is drawn)."""
+    st.html(FOCUS_CSS)
+
+
+def page_links(sections: dict[str, list]) -> None:
+    """The page list at the top of the sidebar: each section's name, then its pages as links.
+
+    Drawn here rather than by ``st.navigation``'s own menu because Streamlit 1.67 puts a
+    sectioned menu's <li> items inside <div>s inside its <ul>, which screen readers and axe-core
+    reject (WCAG 1.3.1); plain links under a bold label carry the same structure correctly.
+    """
+    with st.sidebar:
+        for section, section_pages in sections.items():
+            with st.container(gap="xsmall"):  # 28 px between links: WCAG 2.5.8 target spacing
+                st.markdown(f"**{section}**")
+                for page in section_pages:
+                    st.page_link(page, width="stretch")
+        st.divider()
+
+
 # ---- the store ------------------------------------------------------------------------------
 
 
@@ -35,13 +78,18 @@ _PINNED = "_areaprofile_store"
 
 
 def pin_store() -> query.Store:
-    """Open the store once at the start of a script run (the sidebar does this).
+    """Open the store once at the start of a script run (the sidebar does this), in the area
+    scheme chosen in the sidebar or the URL (``?scheme=``; the partnership's first by default).
 
     Every call in the same run then reads that one file, so a rebuild that lands halfway
     through a page never mixes old and new numbers; the next run picks up the new file.
     """
     try:
-        st.session_state[_PINNED] = query.open_store()
+        settings = partnership.of_store(query.open_store())
+        ids = [scheme.id for scheme in settings.schemes]
+        wanted = st.session_state.get("scheme") or _from_url("scheme", ids[0])
+        st.session_state["scheme"] = wanted if wanted in ids else ids[0]
+        st.session_state[_PINNED] = query.open_store(None, st.session_state["scheme"])
     except AreaprofileError as exc:
         st.error(exc.message)
         st.stop()
@@ -54,10 +102,53 @@ def store() -> query.Store:
     if pinned is not None:
         return pinned
     try:
-        return query.open_store()
+        return query.open_store(None, st.session_state.get("scheme"))
     except AreaprofileError as exc:
         st.error(exc.message)
         st.stop()
+
+
+def progress(sentence: str):
+    """Say in words what a slow step is doing while it runs (a spinner with ``sentence`` and the
+    seconds so far). Only steps that take over half a second show it, so cached answers do not
+    flicker. Needed because ``client.toolbarMode = "minimal"`` also hides Streamlit's own
+    running indicator."""
+    return st.spinner(sentence, show_time=True)
+
+
+def page_title() -> str:
+    """The browser tab's title: the partnership of the store this app serves."""
+    try:
+        return f"{partnership.of_store(query.open_store()).short_name} community safety area profiles"
+    except AreaprofileError:
+        return "Community safety area profiles"
+
+
+def settings() -> partnership.Partnership:
+    """The partnership of the store this run reads (its names, areas, caveats, force)."""
+    return partnership.of_store(store())
+
+
+def area_names() -> tuple[str, ...]:
+    """The areas of the pinned store's scheme, in order."""
+    return query.area_names(store())
+
+
+def how_many(n: int) -> str:
+    """A count as a word for headings ('five'), digits above twelve."""
+    words = "zero one two three four five six seven eight nine ten eleven twelve".split()
+    return words[n] if 0 <= n < len(words) else f"{n:,}"
+
+
+def csv_scheme_part() -> str:
+    """'<scheme id>-' for download names when the partnership offers several area schemes, else ''."""
+    current = settings()
+    return f"{store().scheme or current.default_scheme.id}-" if len(current.schemes) > 1 else ""
+
+
+def everywhere() -> str:
+    """The whole partnership as one choice, e.g. 'All Anytown'."""
+    return settings().all_label
 
 
 @contextmanager
@@ -71,15 +162,19 @@ def friendly_errors():
 
 
 #: Package modules whose functions pages may call through :func:`get` (each takes the store first).
-_MODULES = ("profile", "concerns", "report", "hotspots", "hotspot_accuracy")
+_MODULES = ("profile", "concerns", "report", "pack_process", "hotspots", "hotspot_accuracy", "update_log",
+            "live_concerns")
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def cached(function_name: str, store_version: str, *args, _store: query.Store, **kwargs):
+#: Bounded both ways, so a long-running server's memory has a ceiling (a pack is ~0.5 MB).
+@st.cache_data(show_spinner=False, max_entries=512, max_size="64MiB")
+def cached(function_name: str, store_version: str, *args, _store: query.Store, _register=None, **kwargs):
     """Call ``<module>.<function>`` (default module: profile) once per store version and arguments.
 
     ``_store`` (not hashed) is the store whose version is ``store_version``: the answer is
-    computed from exactly the file the key names, never from one swapped in meanwhile.
+    computed from exactly the file the key names, never from one swapped in meanwhile. With
+    ``_register`` the function is also given ``register=`` (then ``store_version`` names the
+    register's latest change too).
     """
     import importlib
 
@@ -87,6 +182,8 @@ def cached(function_name: str, store_version: str, *args, _store: query.Store, *
     if module_name not in ("", *_MODULES):
         raise AreaprofileError(f"No such package function: {function_name}.")
     module = importlib.import_module(f"areaprofile.{module_name or 'profile'}")
+    if _register is not None:
+        kwargs["register"] = _register
     return getattr(module, name)(_store, *args, **kwargs)
 
 
@@ -94,7 +191,26 @@ def get(function_name: str, *args, **kwargs):
     """``get("headlines", selection)`` or ``get("concerns.concern_evidence", selection)``: cached."""
     current = store()
     with friendly_errors():
-        return cached(function_name, current.version, *args, _store=current, **kwargs)
+        return cached(function_name, cache_version(current), *args, _store=current, **kwargs)
+
+
+def cache_version(current: query.Store) -> str:
+    """What :func:`cached` keys on besides the call: the store's version and its update log's."""
+    # The update run log lives beside the store: a recorded check changes 'last checked' without a rebuild.
+    return f"{current.version}|{update_log.log_version(current.path)}"
+
+
+def get_with_register(function_name: str, *args, **kwargs):
+    """Like :func:`get` for functions that also read the concerns register (``register=``):
+    cached per store version and register change, so an edit shows on the next run."""
+    from areaprofile import ui_signin
+    from areaprofile.register.changes import latest_change
+
+    current = store()
+    register = ui_signin.register()
+    with friendly_errors():
+        version = f"{current.version}|{update_log.log_version(current.path)}|{register.url}|{latest_change(register)}"
+        return cached(function_name, version, *args, _store=current, _register=register, **kwargs)
 
 
 # ---- the sidebar selection --------------------------------------------------------------------
@@ -112,8 +228,8 @@ def _init_state(months: list[str]) -> None:
     if st.session_state.get("_selection_ready"):
         return
     latest = months[-1]
-    area = _from_url("area", profile.ALL_BANES)
-    st.session_state["area"] = area if area in (profile.ALL_BANES, *AREAS) else profile.ALL_BANES
+    area = _from_url("area", everywhere())
+    st.session_state["area"] = area if area in (everywhere(), *area_names()) else everywhere()
     preset_key = _from_url("period", "last-3-months")
     preset = next((name for name, key in _PRESET_PARAM.items() if key == preset_key), "Last 3 months")
     st.session_state["preset"] = preset
@@ -134,6 +250,8 @@ def _to_url() -> None:
     """Mirror the selection in the URL so a copied link reproduces the view."""
     params = {"area": st.session_state["area"], "period": _PRESET_PARAM[st.session_state["preset"]],
               "types": _MODE_PARAM[st.session_state["types_mode"]]}
+    if len(settings().schemes) > 1:
+        params["scheme"] = st.session_state["scheme"]
     if st.session_state["preset"] == "Custom":
         params["from"], params["to"] = st.session_state["from"], st.session_state["to"]
     if st.session_state["preset"] == "Financial year" and st.session_state.get("fy"):
@@ -142,7 +260,7 @@ def _to_url() -> None:
         params["type"] = list(st.session_state["types"])
     # Keep what a page puts in the URL itself (e.g. view=priorities), so its links survive.
     for key in st.query_params:
-        if key not in ("area", "period", "types", "from", "to", "fy", "type"):
+        if key not in ("area", "period", "types", "from", "to", "fy", "type", "scheme"):
             params[key] = st.query_params[key]
     if dict(st.query_params.to_dict()) != params or st.query_params.get_all("type") != params.get("type", []):
         st.query_params.from_dict(params)
@@ -156,8 +274,18 @@ def sidebar() -> profile.Selection:
         st.error("The store holds no months; add data on the Data & sources page.")
         st.stop()
     _init_state(months)
+    current = settings()
+    choices = [current.all_label, *area_names()]
+    if st.session_state.get("area") not in choices:  # e.g. after switching to another area scheme
+        st.session_state["area"] = current.all_label
     with st.sidebar:
-        st.selectbox("Area", [profile.ALL_BANES, *AREAS], key="area", help="One of the five area forums, or all of B&NES.")
+        if len(current.schemes) > 1:
+            names = {s.id: s.name for s in current.schemes}
+            st.selectbox("Area scheme", list(names), key="scheme", format_func=names.get,
+                         help=f"How {current.short_name} is divided into areas.")
+        scheme = current.scheme(st.session_state["scheme"])
+        st.selectbox("Area", choices, key="area",
+                     help=f"One of the {len(scheme.areas)} areas ({scheme.name}), or all of {current.short_name}.")
         st.selectbox("Period", PRESETS, key="preset", help=f"Latest month loaded: {label(months[-1])}.")
         preset = st.session_state["preset"]
         if preset == "Financial year":
@@ -189,8 +317,8 @@ def sidebar() -> profile.Selection:
             "Anti-social behaviour only": (ASB,),
             "Choose types": tuple(st.session_state["types"]) or None,
         }[mode]
-        area = None if st.session_state["area"] == profile.ALL_BANES else st.session_state["area"]
-        selection = profile.Selection(area=area, period=period, crime_types=types)
+        area = None if st.session_state["area"] == current.all_label else st.session_state["area"]
+        selection = profile.Selection(area=area, period=period, crime_types=types, everywhere=current.all_label)
     have, want = get("period_coverage", period)
     if have < want:
         st.warning(f"Only {have} of the {want} months in {period.label} are loaded; figures cover those months only.")
@@ -202,22 +330,74 @@ def selection_caption(selection: profile.Selection) -> str:
 
 
 def source_line() -> str:
-    return f"Source: data.police.uk (Avon and Somerset Constabulary), Census 2021 population (ONS). {get('data_correct_as_of')}."
+    return f"Source: data.police.uk ({settings().force_names}), Census 2021 population (ONS). {get('data_correct_as_of')}."
 
 
 # ---- charts with their words and tables ----------------------------------------------------
+
+
+def literal(text) -> str:
+    """People's text for st.markdown / st.write, shown as typed: markdown and HTML characters are
+    escaped (no links, emphasis or tags), and line breaks kept."""
+    escaped = "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in str(text))
+    return escaped.replace("\n", "  \n")
+
+
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:")
 
 
 def active_title(sentence: str) -> None:
     st.markdown(f"**{html.escape(sentence)}**")
 
 
+def _cell(value) -> str:
+    """One value as table text: whole numbers with thousands separators, others to 1 decimal."""
+    value = value.item() if hasattr(value, "item") else value  # numpy scalars to Python ones
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return "–"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return str(value)
+
+
+def light_table(frame: pd.DataFrame, caption: str) -> str:
+    """``frame`` as a plain, accessible HTML table: a <caption>, column headers with
+    scope="col" and each row's first cell as its header (scope="row"). Every value is escaped.
+
+    For tables that need no sorting or scrolling: unlike ``st.dataframe`` it does not make the
+    browser load Streamlit's 1.7 MB data-grid code, and its text is real text (found, copied,
+    read aloud, zoomed). Wide tables scroll sideways inside a focusable region on a phone.
+    """
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+               for c in frame.columns[1:]]
+    head = "".join(f'<th scope="col"{cls}>{html.escape(str(c))}</th>' for c, cls in
+                   zip(frame.columns, ["", *(' class="ap-num"' if n else "" for n in numeric)]))
+    rows = []
+    for record in frame.itertuples(index=False):
+        first, *rest = (_cell(v) for v in record)
+        rows.append(f'<tr><th scope="row">{html.escape(first)}</th>' + "".join(
+            f'<td class="ap-num">{html.escape(c)}</td>' if num else f"<td>{html.escape(c)}</td>"
+            for c, num in zip(rest, numeric)) + "</tr>")
+    label = html.escape(caption, quote=True)
+    return (f'<div class="ap-table" role="region" aria-label="{label}" tabindex="0"><table>'
+            f"<caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></div>")
+
+
 def table_alternative(frame: pd.DataFrame, label_text: str = "Show this as a table") -> None:
+    """The numbers behind a chart or map, in a closed expander, as a light table."""
+    what = label_text.removeprefix("Show ").removesuffix(" as a table")
     with st.expander(label_text):
-        st.dataframe(frame, hide_index=True, width="stretch")
+        st.html(light_table(frame, "The numbers in the chart above" if what == "this" else what[:1].upper() + what[1:]))
 
 
 def trend_chart(trend: pd.DataFrame) -> alt.Chart:
+    import altair as alt
+
     long = trend.melt("Month", var_name="Records", value_name="Count")
     long["Month"] = pd.to_datetime(long["Month"] + "-01")
     domain = [profile.CRIME_LABEL, profile.ASB_LABEL]
@@ -234,6 +414,8 @@ def trend_chart(trend: pd.DataFrame) -> alt.Chart:
 
 
 def bar_chart(frame: pd.DataFrame, category: str, value: str, colour: str = CRIME_COLOUR) -> alt.Chart:
+    import altair as alt
+
     base = alt.Chart(frame).encode(
         y=alt.Y(f"{category}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
         x=alt.X(f"{value}:Q", title=value),
@@ -245,12 +427,14 @@ def bar_chart(frame: pd.DataFrame, category: str, value: str, colour: str = CRIM
 
 
 def funnel_chart(points: pd.DataFrame, curves: pd.DataFrame) -> alt.Chart:
+    import altair as alt
+
     limits = alt.Chart(curves).encode(x=alt.X("Residents:Q", title="Residents (Census 2021)"))
     dash = alt.StrokeDash("Limit:N", scale=alt.Scale(domain=["95% limits", "99.8% limits"], range=[[6, 3], [2, 2]]),
                           legend=alt.Legend(orient="bottom", title=None))
     lower = limits.mark_line(color="#555555").encode(y=alt.Y("Lower:Q", title="Records per 1,000 residents"), strokeDash=dash, detail="Limit:N")
     upper = limits.mark_line(color="#555555").encode(y="Upper:Q", strokeDash=dash, detail="Limit:N")
-    centre = limits.mark_line(color="#000000").encode(y="B&NES rate:Q")
+    centre = limits.mark_line(color="#000000").encode(y="Overall rate:Q")
     dots = alt.Chart(points).encode(
         x="Residents (Census 2021):Q", y="Per 1,000 residents:Q",
         tooltip=["Area", "Count", alt.Tooltip("Per 1,000 residents:Q", format=".1f")],
@@ -262,4 +446,4 @@ def funnel_chart(points: pd.DataFrame, curves: pd.DataFrame) -> alt.Chart:
 def footer() -> None:
     st.divider()
     st.caption(source_line())
-    st.caption(profile.ATTRIBUTION)
+    st.caption(get("attribution"))

@@ -64,7 +64,8 @@ def lookups(source: str, store_path: str):
     import duckdb
     import geopandas as gpd
 
-    boundaries = gpd.read_file(next((Path(source) / "boundaries" / "lsoa21").glob("*.geojson"))).to_crs("EPSG:4326")
+    # The data folder holds several partnerships' boundaries: take the baseline's own (B&NES).
+    boundaries = gpd.read_file(next((Path(source) / "boundaries" / "lsoa21").glob("E06000022_*.geojson"))).to_crs("EPSG:4326")
     code_column = next(c for c in boundaries.columns if c.upper().startswith("LSOA21CD"))
     con = duckdb.connect(store_path, read_only=True)
     try:

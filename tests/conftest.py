@@ -31,6 +31,18 @@ def built_store(tmp_path_factory, data_dir) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def bristol_store(tmp_path_factory, data_dir) -> Path:
+    """Bristol's store, built once by the CLI (`build --la E06000023`) from the same real data;
+    tests must not modify it."""
+    from areaprofile.cli import main
+
+    path = tmp_path_factory.mktemp("bristol") / "bristol.duckdb"
+    code = main(["build", "--source", str(data_dir), "--la", "E06000023", "--store", str(path)])
+    assert code == 0, "the Bristol build failed"
+    return path
+
+
 @pytest.fixture
 def store_copy(tmp_path, built_store) -> Path:
     """A private copy of the real store that a test may rebuild or break."""

@@ -30,6 +30,17 @@ def la_rows_per_month(data_dir: Path) -> Counter:
     return counts
 
 
+def rows_per_month_in(data_dir: Path, lsoa_codes: set[str]) -> Counter:
+    """Published rows per month whose LSOA code is one of ``lsoa_codes`` (codes only: names change)."""
+    counts: Counter = Counter()
+    for path in street_files(data_dir):
+        with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                if row["LSOA code"] in lsoa_codes:
+                    counts[row["Month"]] += 1
+    return counts
+
+
 def write_csv(path: Path, header: list[str], rows: list[list[str]] | list[dict], gz: bool = False) -> Path:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

@@ -14,7 +14,8 @@ from areaprofile import concerns, config, metrics, query
 from tests.cli_counts import cli_counts
 from areaprofile.errors import AreaprofileError
 from areaprofile.periods import Period, month_list, shift
-from areaprofile.profile import ALL_BANES, Selection
+from areaprofile.profile import Selection
+from tests.banes import ALL_BANES
 
 KNOWLEDGE = config.KNOWLEDGE_DIR
 

@@ -27,8 +27,8 @@ from pyproj import Transformer
 from shapely.geometry import box, mapping, shape
 from shapely.ops import unary_union
 
-from areaprofile.config import CRIME_TYPE_BY_SLUG
 from areaprofile.errors import AreaprofileError
+from areaprofile.partnership import Force
 from areaprofile.sources.download import (
     MAX_GET_URL,
     ONS_SERVICES,
@@ -37,6 +37,7 @@ from areaprofile.sources.download import (
     fetch_street_crimes,
     parse_month_range,
 )
+from tests.police_api import api_crimes
 
 SHARED = Path(os.environ.get("AREAPROFILE_SHARED_DATA", "/work/shared/data"))
 MONTH = "2021-09"
@@ -45,7 +46,6 @@ BANES = "Bath and North East Somerset"
 
 pytestmark = pytest.mark.skipif(not STREET_GZ.exists(), reason=f"shared data not found at {SHARED}")
 
-SLUG_BY_TYPE = {name: slug for slug, name in CRIME_TYPE_BY_SLUG.items()}
 FAST = {"backoff": 0.01, "timeout": 10.0}
 
 
@@ -63,25 +63,7 @@ def recorded() -> dict:
     with gzip.open(STREET_GZ, "rt", encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     located = [r for r in rows if r["Longitude"]]
-    crimes = []
-    for index, row in enumerate(located):
-        crimes.append(
-            {
-                "category": SLUG_BY_TYPE[row["Crime type"]],
-                "location_type": "Force",
-                "location": {
-                    "latitude": row["Latitude"],
-                    "longitude": row["Longitude"],
-                    "street": {"id": 1000 + index, "name": row["Location"]},
-                },
-                "context": row["Context"],
-                "outcome_status": {"category": row["Last outcome category"], "date": MONTH} if row["Last outcome category"] else None,
-                "persistent_id": row["Crime ID"],
-                "id": 90_000_000 + index,
-                "location_subtype": "",
-                "month": row["Month"],
-            }
-        )
+    crimes = api_crimes(rows)
     # One British Transport Police record at a B&NES point: the force's file must not hold it.
     first_banes = next(c for c, r in zip(crimes, located) if r["LSOA name"].startswith(BANES))
     crimes.append({**first_banes, "id": 99_999_999, "location_type": "BTP", "persistent_id": "btp-record"})
@@ -135,7 +117,6 @@ def recorded() -> dict:
         "ward_lookup": ward_lookup,
         "wards": wards,
         "parishes": parishes,
-        "lsoa_lookup": lookup,
         "lsoa21_full": lsoa21,  # no full-resolution file here: the generalised one stands in
     }
     by_service = {ONS_SERVICES[key].service.split("/")[0]: (key, value) for key, value in layers.items()}
@@ -149,6 +130,7 @@ def recorded() -> dict:
         "lsoa11_geoms": {f["properties"]["LSOA11CD"]: shape(f["geometry"]) for f in lsoa11},
         "lsoa21": lsoa21,
         "outline": outline,
+        "lsoa21_parent": {r["LSOA21CD"]: r["LSOA11CD"] for r in lookup},
     }
 
 
@@ -177,6 +159,7 @@ class Publisher(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.data = data
         self.dates = ["2021-07", "2021-08", MONTH]
+        self.other_months: dict[str, list[dict]] = {}  # month -> crimes served whatever the poly
         self.crime_limit = 10_000
         self.page_size = 50  # small, so the 118 LSOAs need several pages
         self.faults: dict[str, list] = {}  # route -> faults used once each, in order
@@ -252,7 +235,7 @@ class Handler(BaseHTTPRequestHandler):
             return json.dumps([{"date": d, "stop-and-search": []} for d in reversed(self.server.dates)]).encode()
         if route == "crimes":
             if params.get("date") != MONTH:
-                return b"[]"
+                return json.dumps(self.server.other_months.get(params.get("date"), [])).encode()
             points = [tuple(map(float, pair.split(","))) for pair in params["poly"].split(":")]
             polygon = shapely.Polygon([(lng, lat) for lat, lng in points])
             inside = shapely.contains_xy(polygon, data["lons"], data["lats"])
@@ -332,9 +315,8 @@ def test_full_download_reproduces_the_published_month(publisher, recorded, tmp_p
     assert summary["months"][MONTH]["btp_excluded"] == 1
 
     # LSOAs: the API route gives 2021 codes, the published month 2011 codes. Map ours back to
-    # their 2011 parent with the lookup the same run wrote, then compare point by point.
-    _, lookup = _read_csv(tmp_path / "lookups" / "ons_lsoa11_lsoa21_lad22_E06000022.csv")
-    parent = {r["LSOA21CD"]: r["LSOA11CD"] for r in lookup}
+    # their 2011 parent (the shared overlay lookup), then compare point by point.
+    parent = recorded["lsoa21_parent"]
     assert len(parent) == 118
     published_lsoa = {_identity(r): r["LSOA code"] for r in published}
     bng = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
@@ -369,12 +351,14 @@ def test_full_download_reproduces_the_published_month(publisher, recorded, tmp_p
     assert all(f["properties"]["LSOA11NM"].startswith(BANES) for f in features("lsoa11/E06000022_lsoa11_bgc.geojson"))
     wards = features("wards_2019_current/E06000022_wards_wd25_bgc.geojson")
     assert len(wards) == 33 and all(set(f["properties"]) >= {"WD25CD", "WD25NM"} for f in wards)
-    parishes = features("parishes/banes_os_parishes_2016.geojson")
+    parishes = features("parishes/E06000022_parncp23_bgc.geojson")
     codes = [f["properties"]["code"] for f in parishes]
     assert "E04999999" not in codes  # the neighbour in the bounding box was left out
     assert len([c for c in codes if c.startswith("E04")]) == 51
     assert all(f["properties"]["name"] for f in parishes)
-    assert len(features("la/banes_os_boundary.geojson")) == 1
+    assert len(features("la/E06000022_lad25_bgc.geojson")) == 1
+    assert not (tmp_path / "lookups").exists()  # the build derives 2011 -> 2021 itself
+    assert [entry for entry in publisher.log if entry[0] == "ons:?"] == []
 
     notes = (tmp_path / "DOWNLOADED.md").read_text(encoding="utf-8")
     assert "Open Government Licence" in notes and "census2021-ts001" in notes and MONTH in notes
@@ -493,3 +477,55 @@ def test_a_503_that_never_stops_ends_with_a_clear_sentence(publisher, tmp_path):
     assert "503" in message and "try again later" in message and "\n" not in message
     assert len(publisher.requests_to("crimes")) <= 200
     assert not _street_csv(tmp_path).exists()
+
+
+# ------------------------------------------------------------------------------------------
+# Shapes police.uk really sends that once broke the download
+# ------------------------------------------------------------------------------------------
+
+
+def test_an_empty_month_is_reported_not_written_and_the_folder_still_builds(publisher, tmp_path, data_dir):
+    from areaprofile.store import build
+    from tests.stores import copy_store, store_without
+
+    publisher.dates.append("2021-10")  # listed, but every query for it answers []
+    summary = _run(publisher, tmp_path / "dl", months=f"{MONTH}..2021-10")
+
+    empty = summary["months"]["2021-10"]
+    assert empty["skipped"] == "police.uk lists 2021-10 but returned no rows; skipped, will retry"
+    assert empty["path"] is None and empty["rows"] == 0
+    assert not _street_csv(tmp_path / "dl", "2021-10").parent.exists()
+    assert "police.uk lists 2021-10 but returned no rows" in (tmp_path / "dl" / "DOWNLOADED.md").read_text(encoding="utf-8")
+
+    # The folder builds: the month that arrived lands, the empty one is simply not there yet.
+    store = copy_store(store_without(data_dir, MONTH), tmp_path / "store")
+    report = build([tmp_path / "dl"], store)
+    assert report.months[-1] == MONTH and "2021-10" not in report.months
+
+
+def test_a_crime_without_location_is_counted_and_outcome_objects_become_their_name(publisher, recorded, tmp_path):
+    located = next(c for c, r in zip(recorded["crimes"], [r for r in recorded["rows"] if r["Longitude"]]) if r["LSOA name"].startswith(BANES))
+    month = "2021-10"
+    publisher.dates.append(month)
+    publisher.other_months[month] = [
+        {**located, "id": 1, "month": month, "location": None, "persistent_id": "nowhere"},
+        {**located, "id": 2, "month": month, "category": "burglary", "persistent_id": "abc",
+         "outcome_status": {"category": {"code": "unable-to-prosecute", "name": "Unable to prosecute suspect"}, "date": month}},
+        {**located, "id": 3, "month": month, "category": "anti-social-behaviour", "persistent_id": "", "outcome_status": None},
+        {**located, "id": 4, "month": month, "category": "drugs", "persistent_id": "def",
+         "outcome_status": {"category": "Under investigation", "date": month}},
+    ]
+    force = Force("test-force", "Test Constabulary")  # the settings name the force, not the code
+
+    summary = _run(publisher, tmp_path, months=month, force=force)
+
+    assert summary["months"][month]["without_location"] == 1 and summary["months"][month]["rows"] == 3
+    path = tmp_path / "police_uk" / "test-force" / month / f"{month}-test-force-street.csv"
+    _, rows = _read_csv(path)
+    assert [(r["Crime ID"], r["Crime type"], r["Last outcome category"]) for r in rows] == [
+        ("abc", "Burglary", "Unable to prosecute suspect"),
+        ("", "Anti-social behaviour", ""),
+        ("def", "Drugs", "Under investigation"),
+    ]
+    assert {(r["Reported by"], r["Falls within"]) for r in rows} == {("Test Constabulary", "Test Constabulary")}
+    assert "Test Constabulary" in (tmp_path / "DOWNLOADED.md").read_text(encoding="utf-8")

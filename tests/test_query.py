@@ -14,7 +14,8 @@ import pytest
 
 from areaprofile import query
 from areaprofile.cli import main
-from areaprofile.config import AREAS, ASB, CRIME_TYPES
+from areaprofile.config import ASB, CRIME_TYPES
+from tests.banes import AREAS
 from tests import rawdata
 
 

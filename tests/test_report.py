@@ -20,7 +20,7 @@ import pytest
 from areaprofile import query, report
 from areaprofile.cli import main
 from tests.cli_counts import cli_counts
-from areaprofile.config import AREAS
+from tests.banes import AREAS
 from areaprofile.periods import Period, shift
 
 MONTHS = ("2021-09", "2021-03")

@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from areaprofile.config import AREAS
+from tests.banes import AREAS
 from areaprofile.errors import AreaprofileError
 from areaprofile.store import build
 from tests import rawdata

@@ -3,7 +3,6 @@
 import streamlit as st
 
 from areaprofile import profile, ui
-from areaprofile.profile import CAVEATS
 
 selection = st.session_state["selection"]
 st.title(f"{selection.area_label}: community safety profile")
@@ -52,25 +51,27 @@ with right:
         ui.active_title(f"The busiest snap point is '{top['location']}' ({top['area']}) with {top['count']:,} records.")
         shown = places.rename(columns={"location": "Place (on or near)", "area": "Area", "ward": "Ward",
                                        "count": "Records", "previous": "Previous period"})
-        st.dataframe(shown[["Place (on or near)", "Area", "Ward", "Records", "Previous period"]], hide_index=True,
-                     width="stretch")
+        st.html(ui.light_table(shown[["Place (on or near)", "Area", "Ward", "Records", "Previous period"]],
+                               f"The busiest places, {selection.period.label}"))
         st.caption("Places are police.uk snap points: each covers eight or more addresses, so an incident may have "
                    "happened nearby rather than at the named place.")
 
 st.header("How this area is defined")
 definitions = ui.get("area_definitions")
+scheme = ui.get("scheme_summary")
 if selection.area:
     row = definitions[definitions["area"] == selection.area].iloc[0]
-    st.write(f"**{row['area']}** ({row['forum']}): {row['lsoas']} LSOAs, {row['residents_2021']:,} residents in "
-             f"Census 2021, {row['area_km2']} km². Parishes: {row['parishes']}.")
+    st.write(f"**{row['area']}** ({row['body']}): {row['lsoas']} LSOAs, {row['residents_2021']:,} residents in "
+             f"Census 2021, {row['area_km2']} km². {scheme['member_heading']}: {row['members']}.")
     st.write(f"How sure: **{row['confidence']}**. {row['evidence']}")
 else:
-    st.write("All of Bath and North East Somerset: the five area forums together.")
-st.caption("Areas are built from whole LSOAs (each LSOA belongs to the area whose parish holds its centre), so counts "
+    st.write(f"All of {scheme['la_name']}: the {len(definitions)} areas of the scheme '{scheme['name']}' together.")
+member = scheme["member_heading"].lower().rstrip("s").replace("parishe", "parish")
+st.caption(f"Areas are built from whole LSOAs (each LSOA belongs to the area whose {member} holds its centre), so counts "
            "and residents share one geography. See Data & sources for every definition.")
 
 with st.expander("About these figures (police.uk caveats)"):
-    for caveat in CAVEATS:
+    for caveat in ui.get("caveats", selection.area):
         st.write("• " + caveat)
 st.caption(f"Data correct as of: {ui.get('data_correct_as_of')}.")
 ui.footer()

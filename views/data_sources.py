@@ -4,14 +4,30 @@ import streamlit as st
 
 from areaprofile import profile, ui
 from areaprofile.periods import label
-from areaprofile.profile import ATTRIBUTION, CAVEATS
 
 st.title("Data & sources")
+scheme = ui.get("scheme_summary")
 meta = ui.get("store_meta")
+st.write(f"**{scheme['partnership']}**: {scheme['la_name']} ({scheme['la_code']}), police force: {scheme['forces']}. "
+         "One store holds one partnership; its settings file is `geo/" + scheme["la_code"] + ".yaml`.")
 months = ui.get("loaded_months")
 st.write(f"**{len(months)} months loaded**, {label(months[0])} to {label(months[-1])}. Store built {meta['built_at']}.")
 if meta.get("missing_months"):
     st.warning(f"Months missing in between: {meta['missing_months']}. Trends skip them; comparisons that need them say so.")
+
+st.header("Keeping up to date")
+freshness = ui.get("update_log.freshness")
+for sentence in freshness.sentences():
+    st.write(sentence)
+st.subheader("Update runs")
+st.write(freshness.run_sentence())
+if freshness.recent:
+    st.dataframe(freshness.runs_table(), hide_index=True, width="stretch")
+    st.write(freshness.fetch_caption())
+    if freshness.last_fetch:
+        st.dataframe(freshness.month_table(), hide_index=True, width="stretch")
+st.write("`areaprofile update` asks data.police.uk for new months and adds them; the README says how to run it "
+         "on a timer. A month that fails or comes back empty is tried again on the next run.")
 
 st.header("Build log")
 for message in ui.get("build_log"):
@@ -22,34 +38,45 @@ st.subheader("Files read")
 ui.active_title(profile.files_sentence(files))
 st.dataframe(files, hide_index=True, width="stretch")
 
-st.header("How the five areas are defined")
-st.write("Each area is a group of parishes (Bath is the unparished city). Every LSOA is placed in the area whose "
-         "parish holds its population-weighted centre, and each crime follows its published LSOA. Where the forum's "
-         "own papers list its parishes the definition is **stated**; where we rebuilt it from ward history it is "
-         "**inferred**: treat edge parishes there with care.")
-st.dataframe(ui.get("area_definitions"), hide_index=True, width="stretch")
-st.write("Wards are placed from each incident's snap point (2019 wards, the ones in use since the 2019 election); "
+definitions = ui.get("area_definitions")
+members = scheme["member_heading"].lower()
+st.header(f"How the {len(definitions)} areas are defined ({scheme['name']})")
+st.write(f"{scheme['description']} Each area is a group of {members}. Every LSOA is placed in the area whose "
+         f"{members.rstrip('s').replace('parishe', 'parish')} holds its population-weighted centre, and each crime follows its "
+         "published LSOA. Where the area's own papers list its members the definition is **stated**; where we rebuilt it "
+         f"from other evidence it is **inferred**: treat edge {members} there with care.")
+if scheme["note"]:
+    st.info(scheme["note"])
+if len(scheme["schemes"]) > 1:
+    st.write("Other area schemes (choose one in the sidebar): "
+             + "; ".join(name for scheme_id, name in scheme["schemes"] if scheme_id != scheme["id"]) + ".")
+st.dataframe(definitions.rename(columns={"body": "meets as", "members": members}), hide_index=True, width="stretch")
+st.write("Wards are placed from each incident's snap point (the current wards); "
          "ward populations share each LSOA's residents by area, so ward rates are approximate.")
 
 st.header("Sources, vintages and licences")
 st.markdown(
-    "- **Crime and ASB**: data.police.uk street-level files, Avon and Somerset Constabulary (monthly).\n"
+    f"- **Crime and ASB**: data.police.uk street-level files, {scheme['forces']} (monthly).\n"
     "- **Population**: Census 2021 usual residents by LSOA 2021 (ONS); mid-2015 estimates by LSOA 2011 shown for "
-    "reference. The Census 2021 table held here was converted from an ONS custom dataset by a third party "
-    "(**derived**, an approximation of the official table).\n"
-    "- **Boundaries**: LSOA 2011 and 2021, wards (2019 pattern, 2025 codes), parishes (OS, 2016), local-authority outline: "
-    "ONS Open Geography Portal and Ordnance Survey.\n"
+    "reference. The Census 2021 file used is named below (a file marked DERIVED was converted from an ONS custom "
+    "dataset by a third party, an approximation of the official table).\n"
+    "- **Boundaries**: LSOA 2011 and 2021, current wards, parishes where the areas are made of them, local-authority "
+    "outline: ONS Open Geography Portal and Ordnance Survey. Land (per km² and the hotspot grid) is the union of the "
+    "clipped LSOA polygons, never the outline, which may run out to sea.\n"
 )
 st.write(f"Files used in this build: " + "; ".join(f"{k.removeprefix('file:')}: `{v}`" for k, v in meta.items() if k.startswith("file:")))
-st.caption(ATTRIBUTION)
+st.caption(ui.get("attribution"))
+if scheme["knowledge_note"]:
+    st.subheader("Plan knowledge")
+    st.write(scheme["knowledge_note"])
 
 st.header("Caveats")
-for caveat in CAVEATS:
+for caveat in ui.get("caveats"):
     st.write("• " + caveat)
 
 st.header("How to add data")
 st.markdown(
-    "1. Download new months from data.police.uk (custom download: force *Avon and Somerset*, the months you need, "
+    f"1. Download new months from data.police.uk (custom download: force *{scheme['forces']}*, the months you need, "
     "'Include crime data'), or run `areaprofile download --months YYYY-MM..YYYY-MM --dest downloads`.\n"
     "2. Run `areaprofile build --source downloads` (or the .zip file). Months already loaded are kept; a month given "
     "again is replaced by the newer file, and the build log says so.\n"

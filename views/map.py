@@ -10,7 +10,9 @@ selection = st.session_state["selection"]
 st.title(f"Map: {selection.area_label}")
 st.caption(ui.selection_caption(selection))
 
-LEVELS = {"Areas (the five forums)": "area", "Wards": "ward", "LSOAs (neighbourhoods of about 1,600 people)": "lsoa"}
+LEVELS = {f"Areas (the {ui.how_many(len(ui.area_names()))} {ui.get('scheme_summary')['name'].split(' (')[0].lower()})": "area",
+          "Wards": "ward", "LSOAs (neighbourhoods of about 1,600 people)": "lsoa"}
+UNITS = {"area": "area", "ward": "ward", "lsoa": "LSOA"}
 MEASURES = {"Records": "count", "Per 1,000 residents": "rate_per_1000", "Per km²": "per_km2"}
 controls = st.columns([2, 2, 2])
 with controls[0]:
@@ -25,7 +27,8 @@ with controls[2]:
                          help="Loads OpenStreetMap tiles from the internet. Off: boundaries and labels only.")
 
 level, measure = LEVELS[level_label], MEASURES[measure_label]
-features = ui.get("map_features", selection, level)
+with ui.progress(f"Preparing the map: counting records in each {UNITS[level]}..."):
+    features = ui.get("map_features", selection, level)
 table = profile.map_table(features)
 if table.empty:
     st.info("No boundaries to show for this choice.")
@@ -40,7 +43,7 @@ m = maps.choropleth_map(
     legend_note=f"{len(table)} {level_label.split(' (')[0].lower()}; grey = no data",
     keep_fields=["code", "name", "count", "rate_per_1000", "per_km2", "population"],
     labels=level != "lsoa",
-    unit={"area": "area", "ward": "ward", "lsoa": "LSOA"}[level],
+    unit=UNITS[level],
 )
 if show_points:
     points = ui.get("snap_points", selection)
@@ -62,8 +65,9 @@ with right:
         st.write(f"{clicked.get('rate_per_1000')} per 1,000 residents · {clicked.get('per_km2')} per km²")
         code = "" if clicked.get("code") == clicked.get("name") else f" Code {clicked.get('code')}."
         st.caption(f"{int(clicked.get('population', 0)):,} residents (Census 2021).{code}")
+places = " ".join(ui.settings().caveats_for(None))
 st.caption("Locations are approximate (police.uk snap points). Per-resident rates mislead where few people live but "
-           "many visit, such as Bath city centre: compare per km² there.")
+           "many visit: compare per km² there." + (f" {places}" if places else ""))
 ui.table_alternative(
     table.rename(columns={"name": "Name", "code": "Code", "count": "Records", "rate_per_1000": "Per 1,000 residents",
                           "per_km2": "Per km²", "population": "Residents (Census 2021)", "ward": "Ward", "area": "Area"}),

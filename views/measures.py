@@ -25,17 +25,23 @@ def get(function_name: str, *args):
 selection = st.session_state["selection"]
 st.title("Plan measures")
 st.caption(f"{selection.period.label} · each measure a plan set itself, and whether police.uk can count it. "
-           "Counted measures are shown for all five areas, so the sidebar's Area and 'Records' choices do not apply.")
+           f"Counted measures are shown for all {ui.how_many(len(ui.settings().area_names))} areas, so the sidebar's Area "
+           "and 'Records' choices do not apply.")
 
-plans = [p for p in concerns.measure_plans() if p["measures"]]
+plans = [p for p in get("measure_plans") if p["measures"]]
+default_plan = get("default_measures_plan")
+if not plans:
+    st.info("No plan on record lists measures. " + get("knowledge_note"))
+    ui.footer()
+    st.stop()
 ids = [p["id"] for p in plans]
 titles = {p["id"]: f"{p['title']} ({p['measures']} measures)" for p in plans}
 if "measures_plan" not in st.session_state:
     wanted = st.query_params.get("plan")
-    st.session_state["measures_plan"] = wanted if wanted in ids else concerns.DEFAULT_MEASURES_PLAN
+    st.session_state["measures_plan"] = wanted if wanted in ids else default_plan
 st.selectbox("Plan", ids, format_func=titles.get, key="measures_plan")
 plan_id = st.session_state["measures_plan"]
-if plan_id == concerns.DEFAULT_MEASURES_PLAN:
+if plan_id == default_plan:
     if "plan" in st.query_params:
         del st.query_params["plan"]
 elif st.query_params.get("plan") != plan_id:
@@ -45,7 +51,8 @@ evidence = get("measure_evidence", selection, plan_id)
 ui.active_title(concerns.measures_sentence(evidence, plan_id))
 summary = concerns.measures_table(evidence)
 st.dataframe(
-    summary[["Measure", "From police.uk?", "B&NES records", "Per 1,000 residents", "Against a year earlier"]],
+    summary[["Measure", "From police.uk?", f"{ui.settings().short_name} records", "Per 1,000 residents",
+             "Against a year earlier"]],
     hide_index=True, width="stretch", column_config={"Measure": st.column_config.TextColumn(width="large")},
 )
 st.caption("What each measure not in police.uk would need is listed further down. 'As a stand-in': the nearest police.uk types, close to the measure but not the same; each measure below "
@@ -69,7 +76,7 @@ for m in computable:
         st.caption(f"How: {m['how']}")
         ui.active_title(m["sentence"])
         area_table = concerns.measure_area_table(m)
-        chart_frame = area_table[area_table["Area"] != "All B&NES"][["Area", "Records", "Per 1,000 residents"]]
+        chart_frame = area_table[area_table["Area"] != ui.everywhere()][["Area", "Records", "Per 1,000 residents"]]
         st.altair_chart(rate_chart(chart_frame), width="stretch")
         st.dataframe(area_table, hide_index=True, width="stretch",
                      column_config={"Records": st.column_config.NumberColumn(format="localized"),

@@ -2,11 +2,12 @@
 
 ``areaprofile download --months 2024-01..2024-06 --dest DIR`` writes
 
-* ``DIR/police_uk/avon-and-somerset/YYYY-MM/YYYY-MM-avon-and-somerset-street.csv`` from the
-  data.police.uk JSON API, turned into the published street-file columns (LSOA assigned here by
-  point-in-polygon, since the API gives none);
-* ONS Open Geography Portal boundaries and the LSOA 2011 -> 2021 lookup below ``DIR/boundaries``
-  and ``DIR/lookups``, filtered to the local authority;
+* ``DIR/police_uk/<force>/YYYY-MM/YYYY-MM-<force>-street.csv`` from the data.police.uk JSON API,
+  turned into the published street-file columns (LSOA assigned here by point-in-polygon, since
+  the API gives none). A month the API lists but returns empty is reported and not written, so
+  the folder always builds;
+* ONS Open Geography Portal boundaries below ``DIR/boundaries``, filtered to the local authority
+  and named after the dataset they hold;
 * ``DIR/DOWNLOADED.md``: what was fetched, from where, when, and the attribution to keep.
 
 Every file is written to ``name.part`` and renamed into place only when complete, so an
@@ -39,19 +40,25 @@ import shapely
 from shapely.geometry import box, shape
 from shapely.ops import unary_union
 
-from areaprofile.config import CRIME_TYPE_BY_SLUG, DEFAULT_LA_CODE, DEFAULT_LA_NAME
+from areaprofile.config import CRIME_TYPE_BY_SLUG
 from areaprofile.errors import AreaprofileError
+from areaprofile.partnership import Force
 from areaprofile.sources.police_uk import STREET_COLUMNS
 
 __all__ = [
+    "HttpClient",
+    "MonthResult",
     "POLICE_API",
     "ONS_API",
     "ONS_SERVICES",
     "OnsService",
     "STREET_COLUMNS",
     "download",
+    "fetch_month",
     "fetch_street_crimes",
+    "latest_month",
     "parse_month_range",
+    "published_months",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -63,9 +70,6 @@ POLICE_API = "https://data.police.uk/api"
 
 #: ONS Open Geography Portal ArcGIS REST services base. Override with AREAPROFILE_ONS_API.
 ONS_API = "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services"
-
-FORCE_ID = "avon-and-somerset"
-FORCE_NAME = "Avon and Somerset Constabulary"
 
 
 
@@ -82,13 +86,14 @@ class OnsService:
     kind: str = "geojson"  # "geojson" (boundaries) or "table" (attribute-only lookup)
 
 
-#: Every ONS layer the download uses, in the order it fetches them.
+#: Every ONS layer the download uses, in the order it fetches them. (No LSOA 2011 -> 2021 lookup:
+#: the build derives that from the two boundary sets, so a downloaded lookup went unread.)
 ONS_SERVICES: dict[str, OnsService] = {
     "la": OnsService(
         title="Local Authority Districts (May 2025) Boundaries UK BGC (V2)",
         service="LAD_MAY_2025_UK_BGC_V2/FeatureServer/0",
         where="LAD25CD = '{la_code}'",
-        out="boundaries/la/banes_os_boundary.geojson",
+        out="boundaries/la/{la_code}_lad25_bgc.geojson",
         code_field="LAD25CD",
         name_field="LAD25NM",
     ),
@@ -131,18 +136,9 @@ ONS_SERVICES: dict[str, OnsService] = {
         title="Parishes and Non Civil Parished Areas (December 2023) Boundaries EW BGC",
         service="Parishes_and_Non_Civil_Parished_Areas_December_2023_Boundaries_EW_BGC/FeatureServer/0",
         where="1=1",
-        out="boundaries/parishes/banes_os_parishes_2016.geojson",
+        out="boundaries/parishes/{la_code}_parncp23_bgc.geojson",
         code_field="PARNCP23CD",
         name_field="PARNCP23NM",
-    ),
-    "lsoa_lookup": OnsService(
-        title="LSOA (2011) to LSOA (2021) to Local Authority District (2022) Exact Fit Lookup for EW (V3)",
-        service="LSOA11_LSOA21_LAD22_EW_LU_v5/FeatureServer/0",
-        where="LAD22CD = '{la_code}'",
-        out="lookups/ons_lsoa11_lsoa21_lad22_{la_code}.csv",
-        code_field="LSOA21CD",
-        name_field="LSOA21NM",
-        kind="table",
     ),
     "lsoa21_full": OnsService(
         # Full-resolution boundaries, used only to give each crime its LSOA: snap points sit on
@@ -156,9 +152,6 @@ ONS_SERVICES: dict[str, OnsService] = {
         name_field="LSOA21NM",
     ),
 }
-
-#: Lookup columns written, in order (older versions of the layer call the first F_LSOA11CD).
-LOOKUP_COLUMNS = ("LSOA11CD", "LSOA11NM", "CHGIND", "LSOA21CD", "LSOA21NM", "LAD22CD", "LAD22NM")
 
 #: What the user still has to fetch by hand (written to DOWNLOADED.md and the summary).
 MANUAL_STEPS: tuple[str, ...] = (
@@ -231,9 +224,12 @@ class _TooMany(Exception):
     """data.police.uk's 503: the query would return more than 10,000 crimes."""
 
 
-class _Http:
+class HttpClient:
     """GET/POST with a timeout, retries with backoff on 429/5xx/dropped connections, and
-    complete-body checks. Every final failure is one AreaprofileError sentence."""
+    complete-body checks. Every final failure is one AreaprofileError sentence.
+
+    ``backoff`` is the first wait in seconds, doubled on each retry (a Retry-After header wins);
+    tests make it tiny instead of waiting."""
 
     def __init__(self, *, timeout: float, attempts: int, backoff: float, progress: Progress):
         self.timeout = timeout
@@ -387,7 +383,7 @@ def _feature_collection(name: str, features: list[dict]) -> bytes:
 # --------------------------------------------------------------------------------------------
 
 
-def _ons_query(http: _Http, base: str, key: str, where: str, *, label: str, extra: dict[str, str] | None = None) -> list[dict]:
+def _ons_query(http: HttpClient, base: str, key: str, where: str, *, label: str, extra: dict[str, str] | None = None) -> list[dict]:
     """All features (GeoJSON) or attribute rows (tables) for one filtered ONS query, paged."""
     layer = ONS_SERVICES[key]
     url = f"{base.rstrip('/')}/{layer.service}/query"
@@ -449,11 +445,20 @@ def _geometry_of(features: list[dict]):
 # --------------------------------------------------------------------------------------------
 
 
-def _available_months(http: _Http, police_api: str) -> list[str]:
+def published_months(http: HttpClient, police_api: str) -> list[str]:
+    """Months data.police.uk serves street crimes for (``crimes-street-dates``), oldest first."""
     answer = http.get_json(f"{police_api.rstrip('/')}/crimes-street-dates", None, label="the list of published months")
     if not isinstance(answer, list):
         raise AreaprofileError("data.police.uk's list of published months is not in the expected form; try again later.")
-    return sorted({str(item.get("date")) for item in answer if isinstance(item, dict) and item.get("date")})
+    return sorted({str(item.get("date"))[:7] for item in answer if isinstance(item, dict) and item.get("date")})
+
+
+def latest_month(http: HttpClient, police_api: str) -> str | None:
+    """The newest month data.police.uk says it holds (``crime-last-updated``: ``{"date": "2024-09-01"}``,
+    the day meaningless), or None when the answer has no usable date."""
+    answer = http.get_json(f"{police_api.rstrip('/')}/crime-last-updated", None, label="the date of the last update")
+    value = str(answer.get("date") or "") if isinstance(answer, dict) else ""
+    return value[:7] if _MONTH.match(value[:7]) else None
 
 
 def _check_published(wanted: list[str], available: list[str]) -> None:
@@ -503,7 +508,7 @@ def fetch_street_crimes(
     attempts: int = 5,
     backoff: float = 2.0,
     progress: Progress = print,
-    _http: _Http | None = None,
+    _http: HttpClient | None = None,
 ) -> tuple[list[dict], int]:
     """All street-level crimes (API JSON) inside ``area`` (a shapely (Multi)Polygon in lon/lat)
     for one month, and the number of queries it took.
@@ -512,7 +517,7 @@ def fetch_street_crimes(
     down to :data:`MAX_SPLIT_DEPTH`. Crimes on a shared edge come back twice; they are kept once
     (by the API's ``id``).
     """
-    http = _http or _Http(timeout=timeout, attempts=attempts, backoff=backoff, progress=progress)
+    http = _http or HttpClient(timeout=timeout, attempts=attempts, backoff=backoff, progress=progress)
     url = f"{_base(police_api, 'AREAPROFILE_POLICE_API', POLICE_API)}/crimes-street/all-crime"
     seen: set = set()
     crimes: list[dict] = []
@@ -551,8 +556,8 @@ def _base(given: str | None, env: str, default: str) -> str:
     return (given or os.environ.get(env) or default).rstrip("/")
 
 
-def _query_area(outline):
-    """A simplified polygon a little larger than the LA outline (few vertices, short URL)."""
+def query_area(outline):
+    """A simplified polygon a little larger than ``outline`` (lon/lat; few vertices, short URL)."""
     to_bng, to_wgs = _transformers()
     local = shapely.transform(outline, to_bng, interleaved=False)
     tolerance = 50.0
@@ -572,13 +577,21 @@ def _transformers():
     return (lambda x, y: forward.transform(x, y)), (lambda x, y: back.transform(x, y))
 
 
-class _LsoaIndex:
-    """Point-in-polygon against LSOA polygons; a point on a shared edge takes the first."""
+class LsoaIndex:
+    """Point-in-polygon against LSOA polygons (lon/lat); a point on a shared edge takes the first."""
 
-    def __init__(self, features: list[dict], code_field: str, name_field: str):
-        self.codes = [f["properties"][code_field] for f in features]
-        self.names = [f["properties"][name_field] for f in features]
-        self.tree = shapely.STRtree([shape(f["geometry"]) for f in features])
+    def __init__(self, codes: list[str], names: list[str], geometries: list):
+        self.codes = list(codes)
+        self.names = list(names)
+        self.tree = shapely.STRtree(list(geometries))
+
+    @classmethod
+    def from_features(cls, features: list[dict], code_field: str, name_field: str) -> "LsoaIndex":
+        return cls(
+            [f["properties"][code_field] for f in features],
+            [f["properties"][name_field] for f in features],
+            [shape(f["geometry"]) for f in features],
+        )
 
     def assign(self, lons: list[float], lats: list[float]) -> list[int | None]:
         points = shapely.points(lons, lats)
@@ -590,9 +603,26 @@ class _LsoaIndex:
         return found
 
 
-def _street_rows(crimes: list[dict], month: str, lsoas: _LsoaIndex) -> tuple[list[list[str]], dict[str, int]]:
-    """API crimes -> published street-file rows for the LA; counts of what was left out."""
-    counts = {"btp_excluded": 0, "outside_la": 0}
+def _outcome_name(outcome: Any) -> str:
+    """The outcome's category name, whatever shape it came in.
+
+    ``crimes-street`` sends ``{"category": "Under investigation", "date": "2021-09"}`` or null;
+    the outcome endpoints nest the category as ``{"code": ..., "name": ...}``.
+    """
+    if isinstance(outcome, dict):
+        outcome = outcome.get("category")
+    if isinstance(outcome, dict):
+        outcome = outcome.get("name") or outcome.get("code")
+    return str(outcome or "")
+
+
+def _street_rows(crimes: list[dict], month: str, lsoas: LsoaIndex, force: Force) -> tuple[list[list[str]], dict[str, int]]:
+    """API crimes -> published street-file rows for the LA; counts of what was left out.
+
+    British Transport Police records belong in the BTP file; a crime without a usable location
+    cannot be placed in an LSOA (the published files leave such rows out of every LSOA too).
+    """
+    counts = {"btp_excluded": 0, "outside_la": 0, "without_location": 0}
     kept = []
     for crime in crimes:
         if str(crime.get("location_type") or "Force") == "BTP":
@@ -602,7 +632,11 @@ def _street_rows(crimes: list[dict], month: str, lsoas: _LsoaIndex) -> tuple[lis
         try:
             lon, lat = float(location["longitude"]), float(location["latitude"])
         except (KeyError, TypeError, ValueError):
-            raise AreaprofileError(f"data.police.uk returned a crime for {month} without a usable location; try again later.") from None
+            counts["without_location"] += 1
+            continue
+        if lon != lon or lat != lat:  # NaN
+            counts["without_location"] += 1
+            continue
         kept.append((crime, location, lon, lat))
     found = lsoas.assign([k[2] for k in kept], [k[3] for k in kept])
     rows = []
@@ -618,24 +652,87 @@ def _street_rows(crimes: list[dict], month: str, lsoas: _LsoaIndex) -> tuple[lis
         crime_month = str(crime.get("month") or "")
         if crime_month != month:
             raise AreaprofileError(f"data.police.uk returned a crime for {crime_month or 'no month'} when asked for {month}; try again later.")
-        outcome = crime.get("outcome_status") or {}
+        street = location.get("street")
         rows.append(
             [
                 str(crime.get("persistent_id") or ""),
                 crime_month,
-                FORCE_NAME,
-                FORCE_NAME,
+                force.name,
+                force.name,
                 str(location["longitude"]),
                 str(location["latitude"]),
-                str((location.get("street") or {}).get("name") or ""),
+                str((street.get("name") if isinstance(street, dict) else street) or ""),
                 lsoas.codes[index],
                 lsoas.names[index],
                 CRIME_TYPE_BY_SLUG[slug],
-                str(outcome.get("category") or "") if isinstance(outcome, dict) else "",
+                _outcome_name(crime.get("outcome_status")),
                 str(crime.get("context") or ""),
             ]
         )
     return rows, counts
+
+
+@dataclass
+class MonthResult:
+    """One month fetched from the API: the file written (None when skipped) and its figures."""
+
+    month: str
+    path: Path | None
+    rows: int
+    queries: int
+    served: int  # crimes the API returned for the query area
+    btp_excluded: int
+    outside_la: int
+    without_location: int
+    sha256: str | None = None
+    skipped: str | None = None  # why no file was written
+
+    def as_dict(self) -> dict:
+        return {**self.__dict__, "path": str(self.path) if self.path else None}
+
+
+def street_file_path(dest: Path, force: Force, month: str) -> Path:
+    """Where a month's street file goes, as data.police.uk's archive lays it out."""
+    return Path(dest) / "police_uk" / force.id / month / f"{month}-{force.id}-street.csv"
+
+
+def fetch_month(
+    month: str,
+    area,
+    lsoas: LsoaIndex,
+    dest: Path,
+    *,
+    force: Force,
+    la_name: str,
+    police_api: str | None = None,
+    http: HttpClient,
+    progress: Progress = print,
+) -> MonthResult:
+    """Fetch one month inside ``area`` and write it as a street file below ``dest``.
+
+    A month with no rows for the authority is not written (a header-only file would make the
+    build refuse the folder): the result says why, so the caller can try it again next time.
+    """
+    import hashlib
+
+    police = _base(police_api, "AREAPROFILE_POLICE_API", POLICE_API)
+    crimes, queries = fetch_street_crimes(area, month, police_api=police, progress=progress, _http=http)
+    rows, counts = _street_rows(crimes, month, lsoas, force)
+    result = MonthResult(month=month, path=None, rows=len(rows), queries=queries, served=len(crimes), **counts)
+    if not crimes:
+        result.skipped = f"police.uk lists {month} but returned no rows; skipped, will retry"
+    elif not rows:
+        result.skipped = f"police.uk lists {month} but returned no rows inside {la_name}; skipped, will retry"
+    if result.skipped:
+        progress(f"  {result.skipped}.")
+        return result
+    data = _csv_bytes(STREET_COLUMNS, rows)
+    path = street_file_path(dest, force, month)
+    _write_atomic(path, data)
+    result.path, result.sha256 = path, hashlib.sha256(data).hexdigest()
+    extra = f", {counts['without_location']} without a location left out" if counts["without_location"] else ""
+    progress(f"  wrote {path.relative_to(dest)} ({len(rows):,} rows, {queries} queries{extra})")
+    return result
 
 
 def _csv_bytes(header, rows) -> bytes:
@@ -658,8 +755,10 @@ def download(
     police_api: str | None = None,
     ons_api: str | None = None,
     progress: Progress = print,
-    la_code: str = DEFAULT_LA_CODE,
-    la_name: str = DEFAULT_LA_NAME,
+    partnership=None,
+    la_code: str | None = None,
+    la_name: str | None = None,
+    force: Force | None = None,
     timeout: float = 60.0,
     attempts: int = 5,
     backoff: float = 2.0,
@@ -674,17 +773,24 @@ def download(
     on 429, 5xx and dropped connections (a Retry-After header wins over the backoff).
 
     The summary: ``{"dest", "months": {month: {...}}, "files": {key: {...}}, "manual": [...],
-    "requests"}``.
+    "requests"}``; a month listed but empty has ``"skipped"`` set and no file.
+
+    ``partnership`` (default: the default one) names the LA and the police force;
+    ``la_code`` / ``la_name`` / ``force`` override it.
     """
+    from areaprofile import partnership as partnership_module
+
+    settings = partnership or partnership_module.default()
+    la_code, la_name, force = la_code or settings.la_code, la_name or settings.la_name, force or settings.force
     wanted = parse_month_range(months)
     dest = Path(dest)
     police = _base(police_api, "AREAPROFILE_POLICE_API", POLICE_API)
     ons = _base(ons_api, "AREAPROFILE_ONS_API", ONS_API)
-    http = _Http(timeout=timeout, attempts=attempts, backoff=backoff, progress=progress)
+    http = HttpClient(timeout=timeout, attempts=attempts, backoff=backoff, progress=progress)
     started = datetime.now(timezone.utc)
 
     progress(f"Checking which months data.police.uk has published ({police}) ...")
-    available = _available_months(http, police)
+    available = published_months(http, police)
     _check_published(wanted, available)
 
     files: dict[str, dict] = {}
@@ -716,7 +822,8 @@ def download(
         "inSR": "4326",
         "spatialRel": "esriSpatialRelIntersects",
     }
-    parish_candidates = _ons_query(http, ons, "parishes", "1=1", label="parish boundaries", extra=envelope)
+    needs_parishes = any(scheme.kind == "parish" for scheme in settings.schemes)
+    parish_candidates = _ons_query(http, ons, "parishes", "1=1", label="parish boundaries", extra=envelope) if needs_parishes else []
     parish_layer = ONS_SERVICES["parishes"]
     inside = outline.buffer(1e-4)
     parishes = []
@@ -727,31 +834,21 @@ def download(
         props["code"] = props.get(parish_layer.code_field)
         props["name"] = props.get(parish_layer.name_field)
         parishes.append({**feature, "properties": props})
-    if not parishes:
+    if needs_parishes and not parishes:
         raise AreaprofileError(f"parish boundaries: none of the ONS parishes lie inside {la_name}; check ONS_SERVICES in areaprofile/sources/download.py.")
-    save_geojson("parishes", parishes)
-
-    lookup = _ons_query(http, ons, "lsoa_lookup", _where("lsoa_lookup", la_code, la_name), label="the LSOA 2011 to 2021 lookup")
-    lookup_rows = [[str(r.get(c) or (r.get("F_LSOA11CD") if c == "LSOA11CD" else "") or "") for c in LOOKUP_COLUMNS] for r in lookup]
-    lookup_path = dest / ONS_SERVICES["lsoa_lookup"].out.format(la_code=la_code)
-    _write_atomic(lookup_path, _csv_bytes(LOOKUP_COLUMNS, sorted(lookup_rows)))
-    files["lsoa_lookup"] = {"path": str(lookup_path), "rows": len(lookup_rows), "title": ONS_SERVICES["lsoa_lookup"].title, "service": f"{ons}/{ONS_SERVICES['lsoa_lookup'].service}"}
-    progress(f"  wrote {lookup_path.relative_to(dest)} ({len(lookup_rows)} rows)")
+    if needs_parishes:
+        save_geojson("parishes", parishes)
 
     full = _ons_query(http, ons, "lsoa21_full", _where("lsoa21_full", la_code, la_name), label="full-resolution LSOA 2021 boundaries")
-    lsoas = _LsoaIndex(full, ONS_SERVICES["lsoa21_full"].code_field, ONS_SERVICES["lsoa21_full"].name_field)
+    lsoas = LsoaIndex.from_features(full, ONS_SERVICES["lsoa21_full"].code_field, ONS_SERVICES["lsoa21_full"].name_field)
     files["lsoa21_full"] = {"path": None, "features": len(full), "title": ONS_SERVICES["lsoa21_full"].title, "service": f"{ons}/{ONS_SERVICES['lsoa21_full'].service}"}
 
-    area = _query_area(outline)
+    area = query_area(outline)
     month_summary: dict[str, dict] = {}
     progress(f"Fetching street-level crime for {len(wanted)} month(s) from {police} ...")
     for month in wanted:
-        crimes, queries = fetch_street_crimes(area, month, police_api=police, progress=progress, _http=http)
-        rows, counts = _street_rows(crimes, month, lsoas)
-        path = dest / "police_uk" / FORCE_ID / month / f"{month}-{FORCE_ID}-street.csv"
-        _write_atomic(path, _csv_bytes(STREET_COLUMNS, rows))
-        month_summary[month] = {"path": str(path), "rows": len(rows), "queries": queries, **counts}
-        progress(f"  wrote {path.relative_to(dest)} ({len(rows):,} rows, {queries} queries)")
+        result = fetch_month(month, area, lsoas, dest, force=force, la_name=la_name, police_api=police, http=http, progress=progress)
+        month_summary[month] = result.as_dict()
 
     summary = {
         "dest": str(dest),
@@ -763,12 +860,12 @@ def download(
         "ons_api": ons,
     }
     notes = dest / "DOWNLOADED.md"
-    _write_atomic(notes, _downloaded_md(summary, started, la_code, la_name).encode("utf-8"))
+    _write_atomic(notes, _downloaded_md(summary, started, la_code, la_name, force).encode("utf-8"))
     progress(f"Wrote {notes}. Still to fetch by hand: Census 2021 population (see DOWNLOADED.md).")
     return summary
 
 
-def _downloaded_md(summary: dict, started: datetime, la_code: str, la_name: str) -> str:
+def _downloaded_md(summary: dict, started: datetime, la_code: str, la_name: str, force: Force) -> str:
     dest = Path(summary["dest"])
     stamp = started.strftime("%Y-%m-%d %H:%M UTC")
     year = started.year
@@ -780,7 +877,7 @@ def _downloaded_md(summary: dict, started: datetime, la_code: str, la_name: str)
         "",
         "## Police street-level crime — data.police.uk API",
         "",
-        f"* Publisher: data.police.uk (Home Office); force: {FORCE_NAME}.",
+        f"* Publisher: data.police.uk (Home Office); force: {force.name}.",
         f"* API: `{summary['police_api']}/crimes-street/all-crime` (`poly` = the {la_name} outline, simplified",
         "  and widened a little; `date` = month), months checked against",
         f"  `{summary['police_api']}/crimes-street-dates`.",
@@ -788,19 +885,22 @@ def _downloaded_md(summary: dict, started: datetime, la_code: str, la_name: str)
         "  LSOA, so `LSOA code`/`LSOA name` were assigned here by point-in-polygon against the ONS",
         "  full-resolution LSOA 2021 boundaries (2021 codes, as police.uk now publishes). Crimes the",
         "  API places in a neighbouring authority are left out, as are British Transport Police",
-        "  records (published in the BTP file, not the force's) and crimes with no location (the",
-        "  API's area search cannot return them).",
+        "  records (published in the BTP file, not the force's) and crimes with no usable location",
+        "  (counted below). A month the API lists but returns empty is not written (skipped, to be",
+        "  fetched again).",
         "",
-        "| month | file | rows | queries | outside the LA (dropped) | BTP (dropped) |",
-        "|---|---|---|---|---|---|",
+        "| month | file | rows | queries | outside the LA (dropped) | BTP (dropped) | no location (dropped) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for month, info in summary["months"].items():
-        rel = Path(info["path"]).relative_to(dest)
-        lines.append(f"| {month} | {rel} | {info['rows']} | {info['queries']} | {info['outside_la']} | {info['btp_excluded']} |")
+        rel = Path(info["path"]).relative_to(dest) if info["path"] else info["skipped"]
+        lines.append(
+            f"| {month} | {rel} | {info['rows']} | {info['queries']} | {info['outside_la']} | {info['btp_excluded']} | {info['without_location']} |"
+        )
     lines += [
         "",
         "Attribution: *Contains public sector information licensed under the Open Government Licence",
-        f"v3.0.* Source: data.police.uk / {FORCE_NAME}.",
+        f"v3.0.* Source: data.police.uk / {force.name}.",
         "",
         "## Boundaries and lookups — ONS Open Geography Portal",
         "",
@@ -816,6 +916,8 @@ def _downloaded_md(summary: dict, started: datetime, la_code: str, la_name: str)
         "Filters: LSOAs by name (`LSOA21NM`/`LSOA11NM` starting with the authority's name), wards by",
         "the ward-to-LAD lookup, parishes by the authority's bounding box and then by lying inside",
         "its outline (`code`/`name` properties added for the build; unparished areas have E43 codes).",
+        "The LSOA 2011 -> 2021 correspondence is not downloaded: the build derives it from the two",
+        "boundary sets (unchanged codes map to themselves; split LSOAs by area overlay).",
         "",
         "Attribution: *Source: Office for National Statistics licensed under the Open Government",
         f"Licence v3.0. Contains OS data © Crown copyright and database right {year}.*",

@@ -29,6 +29,7 @@ DESCRIPTION = {
     "population_2021": "Census 2021 population by LSOA",
     "population_2015": "mid-2015 population by LSOA",
     "lsoa_centres": "LSOA population-weighted centres",
+    "lsoa_ward_lookup": "ONS LSOA 2021 to ward best-fit lookup",
 }
 
 
@@ -126,6 +127,18 @@ def read_population_2015(path: Path, lsoa11_codes: set[str]) -> pd.Series:
     frame = frame[frame[code].isin(lsoa11_codes)]
     counts = pd.to_numeric(frame[value].astype(str).str.replace(",", ""), errors="coerce")
     return counts.groupby(frame[code]).sum().astype(int).rename("population_2015")
+
+
+def read_lsoa_ward_lookup(path: Path, codes: set[str]) -> pd.Series:
+    """Ward code of each LSOA 2021 from the ONS best-fit lookup (any WDyyCD column)."""
+    frame = _read_csv(path)
+    code = _column(frame, path, ("LSOA21CD",))
+    ward = _column(frame, path, tuple(f"WD{year}CD" for year in ("25", "24", "23", "22")))
+    frame = frame[frame[code].isin(codes)]
+    missing = sorted(codes - set(frame[code]))
+    if missing:
+        raise AreaprofileError(f"{path}: has no ward for LSOA {missing[0]}; is this the LSOA 2021 to ward lookup?")
+    return frame.set_index(code)[ward]
 
 
 def read_lsoa_centres(path: Path, codes: set[str]) -> pd.DataFrame:
