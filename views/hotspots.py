@@ -80,7 +80,8 @@ if trends.available:
     table = trends.table()
     main = table[table["Label"] != hotspot_trends.SPORADIC]
     if not main.empty:
-        st.table(main.set_index("Label"))
+        st.html(ui.light_table(main[["Label", *main.columns.drop("Label")]],
+                               f"Cells by trend label, quarters {trends.span_label}"))
     ui.table_alternative(table, f"Show every labelled cell as a table ({len(table)} cells, sporadic included)")
 
 # ---- trust -------------------------------------------------------------------------------------
@@ -93,7 +94,9 @@ else:
     st.write(trust.explanation())
     st.write(ceiling.method_sentence(trust.shown_label))
     with st.expander("Compare: longer windows and the two ceilings"):
-        st.table(ceiling.table().set_index("Ranking"))
+        compared = ceiling.table()
+        st.html(ui.light_table(compared[["Ranking", *compared.columns.drop("Ranking")]],
+                               "Longer windows and the two ceilings"))
         st.caption(forecast_ceiling.TABLE_NOTE)
     with st.expander("Details: hit rate, PAI, RRI and PEI for each test month"):
         st.dataframe(trust.details(), hide_index=True, width="stretch")

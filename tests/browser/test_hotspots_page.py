@@ -123,7 +123,7 @@ def test_page_draws_hot_cells_and_trust_sentence(types_param, types, words, serv
     for label in hotspot_trends.COLOURS:
         n = counts.get(label, 0)
         assert f"{label.capitalize()} ({n} cell{'' if n == 1 else 's'})" in legend
-    table = app.page.locator("[data-testid='stTable']").filter(has_text="Hot in the latest quarter")
+    table = app.page.get_by_role("table", name=re.compile("^Cells by trend label"))
     expect(table).to_be_visible()
     rows = table.locator("tbody tr")
     listed = trends.table()
