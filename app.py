@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from areaprofile import ui
+from areaprofile import ui, ui_signin
 
 st.set_page_config(page_title=ui.page_title(), page_icon="🛡️", layout="wide")
 
@@ -20,6 +20,8 @@ pages = {
     ],
     "For the forum meeting": [
         st.Page("views/forum_update.py", title="Forum update", icon=":material/description:", url_path="forum-update"),
+        st.Page("views/manage_concerns.py", title="Manage concerns", icon=":material/edit_note:",
+                url_path="manage-concerns"),
     ],
     "About the data": [
         st.Page("views/data_sources.py", title="Data & sources", icon=":material/info:", url_path="data"),
@@ -30,4 +32,5 @@ navigation = st.navigation(pages, position="hidden")
 ui.page_style()
 ui.page_links(pages)
 st.session_state["selection"] = ui.sidebar()
+ui_signin.account_box()
 navigation.run()

@@ -205,7 +205,7 @@ class Trends:
             "Hot in the latest quarter": np.where(frame["hot_latest"], "yes", "no"),
             f"Records, first {third} quarters": frame["first"],
             f"Records, last {third} quarters": frame["last"],
-            "Trend (Kendall's tau)": frame["tau"].round(2),
+            "Trend (Kendall's tau)": frame["tau"].map(lambda v: f"{v:+.2f}"),
             "Trend p-value": frame["p"].map(hotspots._p_text),
             "Cell (250 m, SW corner)": frame["cell_id"],
         })

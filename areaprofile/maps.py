@@ -396,7 +396,12 @@ class Legend(MacroElement):
                 L.DomEvent.disableScrollPropagation(d);
                 return d;
             };
-            c.addTo({{ this._parent.get_name() }});
+            // A layer holding the control: in a feature group, the legend comes and goes with it.
+            var holder = new (L.Layer.extend({
+                onAdd: function(map){ c.addTo(map); },
+                onRemove: function(){ c.remove(); }
+            }))();
+            holder.addTo({{ this._parent.get_name() }});
         })();
         {% endmacro %}
         """
@@ -752,6 +757,7 @@ def choropleth_map(
     )
     m.add_child(Legend(legend_html), name="areaprofile_legend")
     m.fit_bounds(bounds, padding=(8, 8))
+    _group_data_layers(m, label_field)
     return localize(m)
 
 
@@ -815,6 +821,26 @@ def category_map(
     return localize(m)
 
 
+def _group_data_layers(m: folium.Map, label_field: str) -> None:
+    """Move what changes with the numbers (the shapes' layer, with their colours and values, and the
+    legend) into one feature group; the map, its labels and its extent depend only on the shapes.
+    :func:`show_map` sends that group on its own, so a new period re-colours the map in place
+    instead of rebuilding it."""
+    data = folium.FeatureGroup(name="areaprofile_data", control=False)
+    data._areaprofile_data = True
+    features: list = []
+    for name, child in list(m._children.items()):
+        if isinstance(child, (folium.GeoJson, Legend)):
+            del m._children[name]
+            data.add_child(child, name=name)
+            if isinstance(child, folium.GeoJson):
+                features += child.data.get("features", [])
+    m.add_child(data, name="areaprofile_data")
+    by_label = {str(f["properties"].get(label_field)): dict(f["properties"]) for f in features}
+    if len(by_label) == len(features):  # show_map finds a clicked shape again by its (unique) label
+        m._areaprofile_current = (label_field, by_label)
+
+
 def add_point_layer(
     m: folium.Map,
     points: Iterable[Mapping[str, Any]],
@@ -854,7 +880,9 @@ def add_point_layer(
     rows.sort(key=lambda r: -r[2])
     for r in rows:
         r.append(radius(r[2]))
-    m.add_child(_Points(rows, colour, count_label), name="areaprofile_points")
+    target = _data_group(m) or m  # counts change with the period: with the shapes' colours
+    m._areaprofile_points = {(r[0], r[1]): {"kind": "point", "label": r[3], "count": r[2]} for r in rows}
+    target.add_child(_Points(rows, colour, count_label), name="areaprofile_points")
     if legend:
         whole = all(float(r[2]).is_integer() for r in rows)
         refs = {top, _nice(top / 4, up=False), _nice(top / 16, up=False)}
@@ -867,12 +895,17 @@ def add_point_layer(
             f"</svg><span>{_fmt(v, 0) if float(v).is_integer() else v}</span></div>"
             for v in refs
         )
-        m.add_child(
+        target.add_child(
             Legend(f'<div class="ap-title">{html.escape(count_label)} per location</div>'
                     + svg_rows, position="bottomleft"),
             name="areaprofile_points_legend",
         )
     return localize(m)
+
+
+def _data_group(m: folium.Map) -> folium.FeatureGroup | None:
+    """The feature group :func:`choropleth_map` put the changing layers in, if any."""
+    return next((child for child in m._children.values() if getattr(child, "_areaprofile_data", False)), None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -926,6 +959,13 @@ def show_map(
     from streamlit_folium import st_folium
 
     localize(m)
+    data = _data_group(m)
+    if data is not None:
+        # streamlit-folium keys the map's frame by a hash of the map's own script: with the data
+        # group sent as ``feature_group_to_add`` that script stays the same from one period to
+        # the next, so the frame (and Leaflet) stays and only the group is swapped.
+        for name in [name for name, child in m._children.items() if child is data]:
+            del m._children[name]
     result = st_folium(
         m,
         key=key,
@@ -933,9 +973,29 @@ def show_map(
         width=width,
         use_container_width=width is None,
         returned_objects=["last_active_drawing"],
+        feature_group_to_add=data,
     )
     drawing = (result or {}).get("last_active_drawing")
     if not isinstance(drawing, dict):
         return None
     props = drawing.get("properties")
-    return dict(props) if isinstance(props, dict) else None
+    if not isinstance(props, dict):
+        return None
+    # The frame outlives a change of period, and with it the last click: answer with the numbers
+    # the map shows now, not those of the period it was clicked in.
+    if props.get("kind") == "point":
+        points = getattr(m, "_areaprofile_points", None)
+        if points is None:
+            return dict(props)
+        coords = (drawing.get("geometry") or {}).get("coordinates") or [None, None]
+        try:
+            where = (round(float(coords[1]), COORD_DECIMALS), round(float(coords[0]), COORD_DECIMALS))
+        except (TypeError, ValueError):
+            return None
+        return dict(points[where]) if where in points else None
+    current = getattr(m, "_areaprofile_current", None)
+    if current is None:
+        return dict(props)
+    label_field, by_label = current
+    now = by_label.get(str(props.get(label_field)))
+    return dict(now) if now is not None else None

@@ -3,16 +3,14 @@
 Rows never become Python objects: each file is streamed into its own staging table
 (``sources.street_stream``), months kept from the previous store are copied across in Arrow
 batches, and each distinct (LSOA code, snap point) is placed once (``areas.place_rows``) and
-joined back to its rows. ``crimes`` is then written one month at a time, each month sorted by
-area and crime type, so no step holds or sorts more than a month of rows. DuckDB works within
-``MEMORY_LIMIT`` and spills to the work folder: the build's memory stays flat however many
-rows or months the force has.
+joined back to its rows; ``crimes`` is written by one sorted ``CREATE TABLE AS``. DuckDB works
+within ``MEMORY_LIMIT`` and spills to the work folder (its sort and its buffers alike), so the
+build's memory stays flat however many rows or months the force has.
 """
 
 from __future__ import annotations
 
 import shutil
-from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -132,16 +130,12 @@ class Staging:
             self.con.unregister("placed_frame")
         self._check_placed(placed)
 
-        by_month: dict[str, list[str]] = defaultdict(list)
-        for month, table in self._tables.values():
-            by_month[month].append(table)
         empty = f"{_STAGING}.no_rows"  # gives ``crimes`` its columns even when no file has a row
         street_stream.create_rows_table(self.con, empty)
-        self.con.execute("BEGIN")
-        self.con.execute(f"CREATE TABLE crimes AS {_placed_rows([empty])} LIMIT 0")
-        for month in sorted(by_month):  # one month at a time: each sort is small, and the table ends up in month order
-            self.con.execute(f"INSERT INTO crimes {_placed_rows(by_month[month])} ORDER BY area, r.crime_type")
-        self.con.execute("COMMIT")
+        tables = [table for _, table in self._tables.values()] or [empty]
+        # One statement writes the table straight into its blocks (no WAL); the sort spills to the
+        # work folder beyond MEMORY_LIMIT.
+        self.con.execute(f"CREATE TABLE crimes AS {_placed_rows(tables)} ORDER BY r.month, area, r.crime_type")
         for table in [empty, _POINTS_TABLE, _LA_TABLE, *(t for _, t in self._tables.values())]:
             self.con.execute(f"DROP TABLE {table}")  # so that detaching has nothing to checkpoint
         self.con.execute(f"DETACH {_STAGING}")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import html
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -17,6 +17,9 @@ from areaprofile import partnership, profile, query, update_log
 from areaprofile.config import ASB, CRIME_TYPES
 from areaprofile.errors import AreaprofileError
 from areaprofile.periods import PRESETS, Period, financial_year_period, financial_years, label, preset_period
+
+if TYPE_CHECKING:  # altair loads (0.3 s) only on pages that draw a chart, not on the map's first visit
+    import altair as alt
 
 #: Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 CRIME_COLOUR = "#0072B2"
@@ -139,8 +142,8 @@ def how_many(n: int) -> str:
 
 def csv_scheme_part() -> str:
     """'<scheme id>-' for download names when the partnership offers several area schemes, else ''."""
-    current = store()
-    return f"{partnership.of_store(current).scheme(current.scheme or None).id}-" if len(settings().schemes) > 1 else ""
+    current = settings()
+    return f"{store().scheme or current.default_scheme.id}-" if len(current.schemes) > 1 else ""
 
 
 def everywhere() -> str:
@@ -159,15 +162,19 @@ def friendly_errors():
 
 
 #: Package modules whose functions pages may call through :func:`get` (each takes the store first).
-_MODULES = ("profile", "concerns", "report", "hotspots", "hotspot_accuracy", "update_log")
+_MODULES = ("profile", "concerns", "report", "pack_process", "hotspots", "hotspot_accuracy", "update_log",
+            "live_concerns")
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def cached(function_name: str, store_version: str, *args, _store: query.Store, **kwargs):
+#: Bounded both ways, so a long-running server's memory has a ceiling (a pack is ~0.5 MB).
+@st.cache_data(show_spinner=False, max_entries=512, max_size="64MiB")
+def cached(function_name: str, store_version: str, *args, _store: query.Store, _register=None, **kwargs):
     """Call ``<module>.<function>`` (default module: profile) once per store version and arguments.
 
     ``_store`` (not hashed) is the store whose version is ``store_version``: the answer is
-    computed from exactly the file the key names, never from one swapped in meanwhile.
+    computed from exactly the file the key names, never from one swapped in meanwhile. With
+    ``_register`` the function is also given ``register=`` (then ``store_version`` names the
+    register's latest change too).
     """
     import importlib
 
@@ -175,16 +182,35 @@ def cached(function_name: str, store_version: str, *args, _store: query.Store, *
     if module_name not in ("", *_MODULES):
         raise AreaprofileError(f"No such package function: {function_name}.")
     module = importlib.import_module(f"areaprofile.{module_name or 'profile'}")
+    if _register is not None:
+        kwargs["register"] = _register
     return getattr(module, name)(_store, *args, **kwargs)
 
 
 def get(function_name: str, *args, **kwargs):
     """``get("headlines", selection)`` or ``get("concerns.concern_evidence", selection)``: cached."""
     current = store()
-    # The update run log lives beside the store: a recorded check changes 'last checked' without a rebuild.
-    version = f"{current.version}|{update_log.log_version(current.path)}"
     with friendly_errors():
-        return cached(function_name, version, *args, _store=current, **kwargs)
+        return cached(function_name, cache_version(current), *args, _store=current, **kwargs)
+
+
+def cache_version(current: query.Store) -> str:
+    """What :func:`cached` keys on besides the call: the store's version and its update log's."""
+    # The update run log lives beside the store: a recorded check changes 'last checked' without a rebuild.
+    return f"{current.version}|{update_log.log_version(current.path)}"
+
+
+def get_with_register(function_name: str, *args, **kwargs):
+    """Like :func:`get` for functions that also read the concerns register (``register=``):
+    cached per store version and register change, so an edit shows on the next run."""
+    from areaprofile import ui_signin
+    from areaprofile.register.changes import latest_change
+
+    current = store()
+    register = ui_signin.register()
+    with friendly_errors():
+        version = f"{current.version}|{update_log.log_version(current.path)}|{register.url}|{latest_change(register)}"
+        return cached(function_name, version, *args, _store=current, _register=register, **kwargs)
 
 
 # ---- the sidebar selection --------------------------------------------------------------------
@@ -310,6 +336,16 @@ def source_line() -> str:
 # ---- charts with their words and tables ----------------------------------------------------
 
 
+def literal(text) -> str:
+    """People's text for st.markdown / st.write, shown as typed: markdown and HTML characters are
+    escaped (no links, emphasis or tags), and line breaks kept."""
+    escaped = "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in str(text))
+    return escaped.replace("\n", "  \n")
+
+
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:")
+
+
 def active_title(sentence: str) -> None:
     st.markdown(f"**{html.escape(sentence)}**")
 
@@ -360,6 +396,8 @@ def table_alternative(frame: pd.DataFrame, label_text: str = "Show this as a tab
 
 
 def trend_chart(trend: pd.DataFrame) -> alt.Chart:
+    import altair as alt
+
     long = trend.melt("Month", var_name="Records", value_name="Count")
     long["Month"] = pd.to_datetime(long["Month"] + "-01")
     domain = [profile.CRIME_LABEL, profile.ASB_LABEL]
@@ -376,6 +414,8 @@ def trend_chart(trend: pd.DataFrame) -> alt.Chart:
 
 
 def bar_chart(frame: pd.DataFrame, category: str, value: str, colour: str = CRIME_COLOUR) -> alt.Chart:
+    import altair as alt
+
     base = alt.Chart(frame).encode(
         y=alt.Y(f"{category}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
         x=alt.X(f"{value}:Q", title=value),
@@ -387,6 +427,8 @@ def bar_chart(frame: pd.DataFrame, category: str, value: str, colour: str = CRIM
 
 
 def funnel_chart(points: pd.DataFrame, curves: pd.DataFrame) -> alt.Chart:
+    import altair as alt
+
     limits = alt.Chart(curves).encode(x=alt.X("Residents:Q", title="Residents (Census 2021)"))
     dash = alt.StrokeDash("Limit:N", scale=alt.Scale(domain=["95% limits", "99.8% limits"], range=[[6, 3], [2, 2]]),
                           legend=alt.Legend(orient="bottom", title=None))

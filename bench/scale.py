@@ -62,6 +62,7 @@ class ScaleResult:
     counts_ms: dict[str, float]
     peak_rss_mb: float | None = None
     la_name: str = ""
+    cpu_seconds: float | None = None
 
     @property
     def build_median(self) -> float:
@@ -182,10 +183,12 @@ def run_factor(source: Path, workdir: Path, codes: set[str], factor: int, runs: 
     write_seconds = time.perf_counter() - started
     store_path = workdir / f"x{factor}.duckdb"
     builds = []
+    cpus = []
     peak = None
     for _ in range(runs):
-        seconds, rss = build_in_child(scaled, store_path, la_code)
+        seconds, rss, cpu = build_in_child(scaled, store_path, la_code)
         builds.append(seconds)
+        cpus.append(cpu)
         peak = max(peak or 0.0, rss)
     store = query.open_store(store_path)
     rows_kept = query.total(store)
@@ -199,11 +202,11 @@ def run_factor(source: Path, workdir: Path, codes: set[str], factor: int, runs: 
         pass
     shutil.rmtree(scaled, ignore_errors=True)
     return ScaleResult(factor, files, rows_in_files, rows_kept, csv_bytes, write_seconds, builds,
-                       store_path.stat().st_size, counts_ms, peak, la_name)
+                       store_path.stat().st_size, counts_ms, peak, la_name, statistics.median(cpus))
 
 
-def build_in_child(source: Path, store_path: Path, la_code: str = "") -> tuple[float, float]:
-    """``areaprofile build --fresh`` in a fresh process: (seconds, peak resident MB of that process).
+def build_in_child(source: Path, store_path: Path, la_code: str = "") -> tuple[float, float, float]:
+    """``areaprofile build --fresh`` in a fresh process: (seconds, peak resident MB, CPU seconds of that process).
 
     A fresh process per build, so memory from one build does not carry into the next and the
     child's peak is the build's own, DuckDB's buffers and threads included.
@@ -216,12 +219,12 @@ def build_in_child(source: Path, store_path: Path, la_code: str = "") -> tuple[f
     )
     if result.returncode != 0:
         raise RuntimeError(f"the build failed: {(result.stderr or result.stdout).strip()[-500:]}")
-    seconds, rss = result.stdout.strip().splitlines()[-1].split()[1:]
-    return float(seconds), float(rss)
+    seconds, rss, cpu = result.stdout.strip().splitlines()[-1].split()[1:]
+    return float(seconds), float(rss), float(cpu)
 
 
 _BUILD_CHILD = """
-import re, sys, time
+import re, resource, sys, time
 sys.path.insert(0, %r)
 from areaprofile.cli import main
 args = ["build", "--source", sys.argv[1], "--store", sys.argv[2], "--fresh"] + (["--la", sys.argv[3]] if sys.argv[3] else [])
@@ -230,7 +233,8 @@ code = main(args)
 seconds = time.perf_counter() - started
 # VmHWM: this process's own peak resident set (ru_maxrss would include the parent's at fork).
 peak_kb = int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1))
-print("BUILD", seconds, peak_kb / 1024)
+usage = resource.getrusage(resource.RUSAGE_SELF)  # every thread's CPU time, DuckDB's included
+print("BUILD", seconds, peak_kb / 1024, usage.ru_utime + usage.ru_stime)
 sys.exit(code)
 """ % str(ROOT)
 
@@ -263,7 +267,8 @@ def rows(results: list[ScaleResult]) -> list[tuple[str, str, str]]:
         out.append((f"{scale}: build", f"{r.build_median:.2f} s",
                     f"{r.rows_kept:,} rows kept of {r.rows_in_files:,} read from {r.files} files "
                     f"({r.csv_bytes / 1e6:,.0f} MB on disk), {r.rows_in_files / r.build_median:,.0f} rows/s, "
-                    f"{r.csv_bytes / 1e6 / r.build_median:,.0f} MB/s{grow}"))
+                    f"{r.csv_bytes / 1e6 / r.build_median:,.0f} MB/s{grow}; CPU {r.cpu_seconds:,.1f} s "
+                    "(user + system, all threads: less moved by other work on the machine than the wall time)"))
         out.append((f"{scale}: build peak RSS", f"{r.peak_rss_mb:,.0f} MB",
                     "VmHWM of the build process (DuckDB included)"))
         out.append((f"{scale}: store size", f"{r.store_bytes / 1e6:.1f} MB",

@@ -80,8 +80,7 @@ if trends.available:
     table = trends.table()
     main = table[table["Label"] != hotspot_trends.SPORADIC]
     if not main.empty:
-        st.html(ui.light_table(main[["Label", *main.columns.drop("Label")]],
-                               f"Cells by trend label, quarters {trends.span_label}"))
+        st.html(ui.light_table(main, f"Hotspots over time in {selection.area_label}, sporadic ones left out"))
     ui.table_alternative(table, f"Show every labelled cell as a table ({len(table)} cells, sporadic included)")
 
 # ---- trust -------------------------------------------------------------------------------------
@@ -94,9 +93,7 @@ else:
     st.write(trust.explanation())
     st.write(ceiling.method_sentence(trust.shown_label))
     with st.expander("Compare: longer windows and the two ceilings"):
-        compared = ceiling.table()
-        st.html(ui.light_table(compared[["Ranking", *compared.columns.drop("Ranking")]],
-                               "Longer windows and the two ceilings"))
+        st.html(ui.light_table(ceiling.table(), "Rankings and ceilings, mean PAI over the test months"))
         st.caption(forecast_ceiling.TABLE_NOTE)
     with st.expander("Details: hit rate, PAI, RRI and PEI for each test month"):
         st.dataframe(trust.details(), hide_index=True, width="stretch")

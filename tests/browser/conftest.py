@@ -6,7 +6,8 @@ Fixtures
 ``streamlit_server`` (session): a factory ``start(script, env=None, args=()) -> StreamlitServer``.
     Starts ``streamlit run <script>`` on 127.0.0.1 and a free port (headless, static serving on,
     no usage stats, no file watcher) with cwd = the repo and the test's environment (so
-    ``AREAPROFILE_STORE`` / ``AREAPROFILE_SHARED_DATA`` pass through), waits for
+    ``AREAPROFILE_STORE`` / ``AREAPROFILE_SHARED_DATA`` pass through; without
+    ``AREAPROFILE_REGISTER`` each server gets a fresh concerns register of its own), waits for
     ``/_stcore/health``, and stops it at the end of the session. The same (script, env, args)
     is started once per session. Static files are served from ``<script's folder>/static``.
 ``browser`` (session): Debian Chromium (``/usr/bin/chromium``) launched by Playwright.
@@ -128,6 +129,8 @@ def start_streamlit(script: str | Path, env: dict[str, str] | None = None,
         *args,
     ]
     full_env = {**os.environ, **(env or {})}
+    if "AREAPROFILE_REGISTER" not in full_env:  # never the repository's store/register.sqlite
+        full_env["AREAPROFILE_REGISTER"] = str(log_dir / f"register-{script.stem}-{port}.sqlite")
     with open(log_path, "wb") as log:
         process = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)

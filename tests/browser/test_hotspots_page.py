@@ -123,7 +123,7 @@ def test_page_draws_hot_cells_and_trust_sentence(types_param, types, words, serv
     for label in hotspot_trends.COLOURS:
         n = counts.get(label, 0)
         assert f"{label.capitalize()} ({n} cell{'' if n == 1 else 's'})" in legend
-    table = app.page.get_by_role("table", name=re.compile("^Cells by trend label"))
+    table = app.page.get_by_role("region", name="Hotspots over time in Bath, sporadic ones left out")
     expect(table).to_be_visible()
     rows = table.locator("tbody tr")
     listed = trends.table()
