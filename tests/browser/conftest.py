@@ -27,8 +27,9 @@ Fixtures
     ``.wait_for_map_paths(count, index=0)`` waits until that map has ``count`` (or more)
     ``path.leaflet-interactive`` elements and its click handler is attached; returns seconds
     since the page was opened.
-    ``.select_map_shape(index=0)`` clicks, with the real mouse, the largest clickable shape of that
-    map (zoomed to fill it) and waits for the page's rerun; returns the shape's properties.
+    ``.map_shape_point(field, value, tag)`` tags a shape's path and returns a point on it that a
+    real click hits; ``.select_map_shape(index=0)`` clicks, with the real mouse, the largest
+    clickable shape of that map (zoomed to fill it) and waits for the page's rerun.
 """
 
 from __future__ import annotations
@@ -205,17 +206,20 @@ def _is_local(url: str) -> bool:
     return (parsed.hostname or "") in LOCAL_HOSTS
 
 
-# Zoom the map to its largest clickable shape, tag that shape's SVG path and return a point (relative
-# to the path's box) where a real click lands on it: the point and its neighbours 3 px away all hit
-# the path, so neither a neighbour, a stroke nor rounding can intercept the click.
-PICK_LARGEST_SHAPE_JS = """
-(tag) => {
+# Find a shape (the layer whose feature has ``field == value``; with no field, the largest clickable
+# shape), optionally zoom the map to it, tag its SVG path with ``tag`` and return a point (relative to
+# the path's box) where a real mouse lands on it: the point and its neighbours 3 px away all hit the
+# path, so neither a neighbour, a stroke nor rounding can intercept the click. Also the properties.
+PICK_SHAPE_JS = """
+([field, value, tag, zoom]) => {
     const shapes = Object.values(window.map._layers).filter(
         l => l.feature && l._path && l._path.classList.contains('leaflet-interactive'));
-    if (!shapes.length) return null;
     const size = l => { const b = l._path.getBoundingClientRect(); return b.width * b.height; };
-    const layer = shapes.reduce((a, b) => size(b) > size(a) ? b : a);
-    window.map.fitBounds(layer.getBounds(), {animate: false});
+    const layer = field === null
+        ? shapes.reduce((a, b) => (a && size(a) >= size(b)) ? a : b, null)
+        : shapes.find(l => l.feature.properties[field] === value);
+    if (!layer) return null;
+    if (zoom) window.map.fitBounds(layer.getBounds(), {animate: false});
     const path = layer._path;
     path.setAttribute('data-test', tag);
     const b = path.getBoundingClientRect();
@@ -240,9 +244,13 @@ class AppPage:
     requests: list[Request] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
+    blocked_urls: set[str] = field(default_factory=set)
 
     # -- network -------------------------------------------------------------------------
     def external_requests(self) -> list[Request]:
+        # The route that refuses a request can run before its "request" event is recorded.
+        for r in self.requests:
+            r.blocked = r.blocked or r.url in self.blocked_urls
         return [r for r in self.requests if not _is_local(r.url)]
 
     def assert_only_local(self) -> None:
@@ -324,15 +332,26 @@ class AppPage:
         )
         return elapsed
 
-    def select_map_shape(self, index: int = 0) -> dict:
-        """Click that map's largest clickable shape with the mouse; wait for the page's rerun."""
+    def map_shape_point(self, field: str | None = None, value=None, tag: str = "ap-target",
+                        index: int = 0, zoom: bool = False) -> dict | None:
+        """Tag the path of the shape whose feature has ``field == value`` (no field: the largest
+        clickable shape) as ``path[data-test=tag]`` and return ``{x, y, properties}``: a point
+        relative to the path's box where a real click lands on it; None if there is no such shape.
+        ``zoom`` first fits the map to that shape."""
         frame = self.map_frame(index)
+        if zoom:
+            frame.evaluate(PICK_SHAPE_JS, [field, value, tag, True])
+            self.page.wait_for_timeout(300)  # let Leaflet redraw at the new zoom, then measure
+        return frame.evaluate(PICK_SHAPE_JS, [field, value, tag, False])
+
+    def select_map_shape(self, index: int = 0) -> dict:
+        """Click that map's largest clickable shape with the mouse (zoomed to fill the map);
+        wait for the page's rerun; return the shape's properties."""
         self.wait_for_map_paths(1, index)
-        frame.evaluate(PICK_LARGEST_SHAPE_JS, "ap-selected")  # zooms; then measure the redrawn path
-        self.page.wait_for_timeout(300)
-        where = frame.evaluate(PICK_LARGEST_SHAPE_JS, "ap-selected")
+        where = self.map_shape_point(tag="ap-selected", index=index, zoom=True)
         assert where, "no clickable shape on the map"
-        frame.locator("path[data-test='ap-selected']").click(position={"x": where["x"], "y": where["y"]})
+        self.map_frame(index).locator("path[data-test='ap-selected']").click(
+            position={"x": where["x"], "y": where["y"]})
         self.page.wait_for_timeout(300)  # the click's rerun starts after the component sends its value
         self.wait_until_idle()
         return where["properties"]
@@ -362,10 +381,7 @@ def app_page(browser) -> Iterator[Callable[..., AppPage]]:
             if _is_local(r.request.url):
                 r.continue_()
             else:
-                for rec in reversed(app.requests):
-                    if rec.url == r.request.url:
-                        rec.blocked = True
-                        break
+                app.blocked_urls.add(r.request.url)
                 r.abort("blockedbyclient")
 
         context.on("request", on_request)

@@ -12,29 +12,6 @@ DEMO = "tests/browser/map_demo_app.py"
 N_LSOA = 118
 HOSTILE = "<img src=x onerror=alert(1)>"
 
-# Find the layer whose feature has ``field == value``, tag its SVG path, and return a point
-# (relative to the path's box) where a real mouse click lands on that path: the point and its
-# neighbours 3 px away all hit it, so neither a neighbour, a stroke nor rounding can intercept.
-PICK_PATH_JS = """
-([field, value, tag]) => {
-    const layer = Object.values(window.map._layers).find(
-        l => l.feature && l._path && l.feature.properties[field] === value);
-    if (!layer) return null;
-    const path = layer._path;
-    path.setAttribute('data-test', tag);
-    const b = path.getBoundingClientRect();
-    const hits = (x, y) => [[0, 0], [3, 0], [-3, 0], [0, 3], [0, -3]].every(
-        ([dx, dy]) => document.elementFromPoint(x + dx, y + dy) === path);
-    const candidates = [];
-    for (let i = 1; i < 24; i++) for (let j = 1; j < 24; j++)
-        candidates.push([b.left + b.width * i / 24, b.top + b.height * j / 24]);
-    const cx = b.left + b.width / 2, cy = b.top + b.height / 2;
-    candidates.sort((p, q) => Math.hypot(p[0] - cx, p[1] - cy) - Math.hypot(q[0] - cx, q[1] - cy));
-    const best = candidates.find(([x, y]) => hits(x, y));
-    return best ? {x: best[0] - b.left, y: best[1] - b.top} : null;
-}
-"""
-
 
 @pytest.fixture(scope="module")
 def demo(streamlit_server):
@@ -47,10 +24,9 @@ def _runs(app) -> int:
 
 
 def _click_feature(app, field: str, value: str) -> None:
-    frame = app.map_frame()
-    where = frame.evaluate(PICK_PATH_JS, [field, value, "target"])
+    where = app.map_shape_point(field, value, "target")
     assert where, f"no clickable path for {field}={value!r}"
-    frame.locator("path[data-test='target']").click(position=where)
+    app.map_frame().locator("path[data-test='target']").click(position={"x": where["x"], "y": where["y"]})
 
 
 def test_all_lsoas_drawn_from_local_assets_only(demo, app_page):
@@ -116,8 +92,9 @@ def test_hostile_names_show_as_text(demo, app_page):
         "() => [...document.querySelectorAll('.ap-label span')].map(s => s.textContent)")
     assert HOSTILE in labels
     # The tooltip on hover holds the literal text too, and nothing was turned into an element.
-    where = frame.evaluate(PICK_PATH_JS, ["LSOA21NM", HOSTILE, "hostile"])
-    assert where
+    found = app.map_shape_point("LSOA21NM", HOSTILE, "hostile")
+    assert found
+    where = {"x": found["x"], "y": found["y"]}
     frame.locator("path[data-test='hostile']").hover(position=where)
     tip = frame.locator(".leaflet-tooltip.ap-tip")
     expect(tip).to_contain_text(HOSTILE, timeout=5_000)
