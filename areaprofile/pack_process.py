@@ -34,9 +34,14 @@ _lock = threading.Lock()
 _worker: subprocess.Popen | None = None
 
 
-def pack_files(store: Store, area: str, month: str | None = None, suppress_under: int | None = None) -> dict:
-    """:func:`areaprofile.report.pack_files` for ``store``, computed in the worker process."""
-    request = (str(store.path), store.scheme, store.version, area, month, suppress_under)
+def pack_files(store: Store, area: str, month: str | None = None, suppress_under: int | None = None,
+               register=None, last_meeting=None) -> dict:
+    """:func:`areaprofile.report.pack_files` for ``store``, computed in the worker process.
+
+    The register travels as its URL (the worker opens its own connection), so page two reads the
+    same register, as it is now, as the page does."""
+    register_url = register.url if register is not None else None
+    request = (str(store.path), store.scheme, store.version, area, month, suppress_under, register_url, last_meeting)
     with _lock:
         try:
             answer = _ask(request)
@@ -97,10 +102,11 @@ def _receive(stream):
 def serve(requests, answers, idle_s: float = IDLE_S) -> None:
     """The worker: answer requests until none comes for ``idle_s`` seconds or the server goes."""
     from areaprofile import query, report
+    from areaprofile.register import open_register
 
     while select.select([requests], [], [], idle_s)[0]:
         try:
-            path, scheme, version, area, month, suppress_under = _receive(requests)
+            path, scheme, version, area, month, suppress_under, register_url, last_meeting = _receive(requests)
         except EOFError:
             return
         try:
@@ -108,7 +114,9 @@ def serve(requests, answers, idle_s: float = IDLE_S) -> None:
             if store.version != version:
                 answer = ("changed", None)
             else:
-                answer = ("files", report.pack_files(store, area, month, suppress_under))
+                register = open_register(register_url) if register_url else None
+                answer = ("files", report.pack_files(store, area, month, suppress_under,
+                                                     register=register, last_meeting=last_meeting))
         except AreaprofileError as exc:
             answer = ("error", exc.message)
         except Exception as exc:  # a bug: one sentence for the page, and the worker lives on

@@ -320,5 +320,13 @@ def total(store: Store, **filters) -> int:
     return int(store.scalar(f"SELECT COUNT(*) FROM crimes WHERE {where}", params))
 
 
+def area_shapes(store: Store) -> dict:
+    """Each forum area's exact polygon (shapely, EPSG:27700), in the order of the areas table."""
+    import shapely
+
+    frame = store.sql("SELECT name, geom_wkb FROM areas")
+    return {row.name: shapely.from_wkb(bytes(row.geom_wkb)) for row in frame.itertuples()}
+
+
 def store_path_from_env() -> Path:
     return Path(os.environ.get("AREAPROFILE_STORE", default_store_path()))

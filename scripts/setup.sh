@@ -33,6 +33,11 @@ fi
 # Map assets (Leaflet etc.) are served by the app itself, never from a CDN.
 bash scripts/fetch_assets.sh
 
+# The browser tests' accessibility checker (axe-core, pinned), into tests/browser/vendor/.
+if [ "${1:-}" = "--test" ]; then
+  bash scripts/fetch_axe.sh
+fi
+
 # The forum-update PDF (WeasyPrint) needs Debian's Pango and HarfBuzz and the fonts the pack names.
 need=()
 if command -v dpkg >/dev/null; then
@@ -43,6 +48,8 @@ fi
 if [ "${1:-}" = "--test" ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v pdftotext >/dev/null || need+=(poppler-utils)
+  # The register's tests also run on PostgreSQL, started by the test run itself (tests/register/postgres.py).
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
   # The hosting recipe's reverse proxy (tests/browser/test_proxy.py runs its config file).
   [ -x /usr/sbin/nginx ] || need+=(nginx-light)
   [ -f /usr/lib/nginx/modules/ngx_http_brotli_filter_module.so ] || need+=(libnginx-mod-http-brotli-filter)
