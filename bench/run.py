@@ -1,7 +1,8 @@
 """areaprofile benchmarks on the real data: one command, one table of medians. Never a test.
 
     .venv/bin/python bench/run.py [--source ../shared/data] [--runs 5] [--quick]
-                                  [--skip browser,baseline,scale,others] [--scale-factors 1,10,100]
+                                  [--skip pages,browser,baseline,scale,others] [--scale-factors 1,10,100]
+                                  [--store PATH]   (a built store: no build timed)
 
 Figures, each beside its target (a floor to stay under, or a ratio to stay above):
 
@@ -119,7 +120,12 @@ def build_and_counts(source: Path, store_path: Path, runs: int) -> list[Row]:
     rows.append(Row("build throughput", f"{in_files / median_build / 1000:,.0f}k rows/s", "", "",
                     "force-wide rows read per second"))
     log(f"build {median_build:.2f} s")
+    return rows + counts_rows(store_path, runs)
 
+
+def counts_rows(store_path: Path, runs: int) -> list[Row]:
+    rows = []
+    store = query.open_store(store_path)
     query.counts(store, "area,month,crime_type")  # warm
     n = max(runs, 20)
     warm = statistics.median(timed(lambda: query.counts(store, "area,month,crime_type"), n)) * 1000
@@ -332,7 +338,10 @@ def main(argv=None) -> int:
     parser.add_argument("--source", type=Path, default=Path(os.environ.get("AREAPROFILE_SHARED_DATA", ROOT.parent / "shared" / "data")))
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="one run on one month (CI smoke)")
-    parser.add_argument("--skip", default="", help="comma-separated: browser, baseline, scale, others")
+    parser.add_argument("--skip", default="", help="comma-separated: pages, browser, baseline, scale, others")
+    parser.add_argument("--store", type=Path, default=None,
+                        help="a built store to measure (no build timed; e.g. the issue-12 figures: "
+                             "--store store/areaprofile.duckdb --skip pages,baseline,scale,others)")
     parser.add_argument("--scale-factors", default=None, help="default 1,10,100 (quick: 1,10)")
     args = parser.parse_args(argv)
     runs = 1 if args.quick else args.runs
@@ -351,8 +360,14 @@ def main(argv=None) -> int:
         os.environ["AREAPROFILE_STORE"] = str(store_path)
         os.environ["AREAPROFILE_SHARED_DATA"] = str(source)
 
-        log("build and counts")
-        rows += build_and_counts(source, store_path, runs)
+        if args.store:  # a store already built: its counts, not a build
+            store_path = args.store.resolve()
+            os.environ["AREAPROFILE_STORE"] = str(store_path)
+            log("counts (store given: no build)")
+            rows += counts_rows(store_path, runs)
+        else:
+            log("build and counts")
+            rows += build_and_counts(source, store_path, runs)
 
         baseline = None
         if "baseline" not in skip:
@@ -360,16 +375,17 @@ def main(argv=None) -> int:
 
             log("baseline pages (naive: pandas CSVs + geopandas join + one marker per incident, every run)")
             baseline = naive.measure(runs, log=log)
-        log("our pages (AppTest)")
-        page_part, map_bytes = page_rows(store_path, runs, baseline)
-        rows += page_part
-        if baseline is not None:
-            rows += baseline_rows(baseline)
-        naive_bytes = baseline.get("Map", {}).get("map_bytes") if baseline else None
-        rows.append(Row("map HTML, LSOA level, all B&NES", f"{map_bytes / 1000:.0f} KB" if map_bytes else "n/a", "<= 500 KB",
-                        check(map_bytes / 1000, 500) if map_bytes else "",
-                        "maps.map_html_bytes of the map page's own map" +
-                        (f"; baseline marker map {naive_bytes / 1e6:.1f} MB" if naive_bytes else "")))
+        if "pages" not in skip:
+            log("our pages (AppTest)")
+            page_part, map_bytes = page_rows(store_path, runs, baseline)
+            rows += page_part
+            if baseline is not None:
+                rows += baseline_rows(baseline)
+            naive_bytes = baseline.get("Map", {}).get("map_bytes") if baseline else None
+            rows.append(Row("map HTML, LSOA level, all B&NES", f"{map_bytes / 1000:.0f} KB" if map_bytes else "n/a",
+                            "<= 500 KB", check(map_bytes / 1000, 500) if map_bytes else "",
+                            "maps.map_html_bytes of the map page's own map" +
+                            (f"; baseline marker map {naive_bytes / 1e6:.1f} MB" if naive_bytes else "")))
 
         if "browser" not in skip:
             log("browser (Chromium) and app memory")
