@@ -111,7 +111,7 @@ def friendly_errors():
 
 
 #: Package modules whose functions pages may call through :func:`get` (each takes the store first).
-_MODULES = ("profile", "concerns", "report", "hotspots", "hotspot_accuracy", "update_log")
+_MODULES = ("profile", "concerns", "report", "hotspots", "hotspot_accuracy", "update_log", "completeness", "outcomes")
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -311,6 +311,21 @@ def funnel_chart(points: pd.DataFrame, curves: pd.DataFrame) -> alt.Chart:
     )
     return (lower + upper + centre + dots.mark_point(size=120, filled=True, color=CRIME_COLOUR)
             + dots.mark_text(dx=10, align="left", fontSize=14, fontWeight="bold").encode(text="Area:N")).properties(height=360)
+
+
+def completeness_note(selection: profile.Selection) -> None:
+    """Beside a figure: a warning when its period is incomplete, and the completeness facts (package words)."""
+    facts = get("completeness.completeness", selection)
+    notice = facts.notice()
+    if notice:
+        st.warning(notice)
+    st.markdown(f"<p class='completeness' style='font-size:0.9rem'>{html.escape(facts.sentence())}</p>",
+                unsafe_allow_html=True)
+
+
+def outcomes_caveat(result) -> None:
+    """Why outcomes are shown only for some months, and which download they come from."""
+    st.info(f"{result.caveat} {result.left_out_sentence()}")
 
 
 def footer() -> None:

@@ -25,6 +25,7 @@ for column, item in zip(columns, headlines):
         for note in item.notes:
             st.caption(note)
 ui.table_alternative(profile.headline_table(headlines), "Show the headline figures as a table")
+ui.completeness_note(selection)
 st.caption("'Unusual' means a change larger than chance alone would usually give (exact Poisson test, 5% level); "
            "otherwise it is within normal month-to-month variation.")
 
@@ -55,6 +56,14 @@ with right:
                      width="stretch")
         st.caption("Places are police.uk snap points: each covers eight or more addresses, so an incident may have "
                    "happened nearby rather than at the named place.")
+
+st.header("What happened to the crimes (outcomes)")
+result = ui.get("outcomes.outcomes", selection)
+ui.active_title(result.sentence(selection.area_label))
+if result.crimes:
+    st.altair_chart(ui.bar_chart(result.table, "Group", "Crimes"), width="stretch")
+    st.dataframe(result.table, hide_index=True, width="stretch")
+ui.outcomes_caveat(result)
 
 st.header("How this area is defined")
 definitions = ui.get("area_definitions")
