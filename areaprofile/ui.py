@@ -111,7 +111,8 @@ def friendly_errors():
 
 
 #: Package modules whose functions pages may call through :func:`get` (each takes the store first).
-_MODULES = ("profile", "concerns", "report", "hotspots", "hotspot_accuracy", "update_log", "completeness", "outcomes")
+_MODULES = ("profile", "concerns", "report", "hotspots", "hotspot_accuracy", "update_log", "completeness", "outcomes", "seasonal",
+            "repeat_places")
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -296,6 +297,18 @@ def bar_chart(frame: pd.DataFrame, category: str, value: str, colour: str = CRIM
     bars = base.mark_bar(color=colour)
     labels = base.mark_text(align="left", dx=4, fontSize=13).encode(text=alt.Text(f"{value}:Q", format=","))
     return (bars + labels).properties(height=max(120, 26 * len(frame)))
+
+
+def season_chart(profile_table: pd.DataFrame) -> alt.Chart:
+    """Average records per calendar month, January to December, with a rule at the average month."""
+    value = "Against an average month (%)"
+    base = alt.Chart(profile_table).encode(
+        x=alt.X("Month:N", sort=list(profile_table["Month"]), title=None, axis=alt.Axis(labelAngle=-40)),
+        tooltip=["Month", "Average records", "Lowest", "Highest", "Years", value],
+    )
+    bars = base.mark_bar(color=CRIME_COLOUR).encode(y=alt.Y(f"{value}:Q", title="% of an average month"))
+    rule = alt.Chart(pd.DataFrame({"y": [100]})).mark_rule(color="#000000", strokeDash=[6, 3]).encode(y="y:Q")
+    return (bars + rule).properties(height=240)
 
 
 def funnel_chart(points: pd.DataFrame, curves: pd.DataFrame) -> alt.Chart:

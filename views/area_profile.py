@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from areaprofile import profile, ui
+from areaprofile import profile, repeat_places, seasonal, ui
 
 selection = st.session_state["selection"]
 st.title(f"{selection.area_label}: community safety profile")
@@ -35,6 +35,14 @@ ui.active_title(profile.trend_sentence(trend, selection))
 st.altair_chart(ui.trend_chart(trend), width="stretch")
 ui.table_alternative(trend)
 
+st.header("The same months last year, and the time of year")
+year = ui.get("seasonal.rolling_year", selection)
+ui.active_title(year.sentence("records", selection.area_label))
+season = ui.get("seasonal.month_of_year", selection)
+st.write(seasonal.season_sentence(season, selection.area_label))
+st.altair_chart(ui.season_chart(season), width="stretch")
+ui.table_alternative(season, "Show the time-of-year profile as a table")
+
 left, right = st.columns(2)
 with left:
     st.header("Crime mix")
@@ -56,6 +64,15 @@ with right:
                      width="stretch")
         st.caption("Places are police.uk snap points: each covers eight or more addresses, so an incident may have "
                    "happened nearby rather than at the named place.")
+
+st.header("Repeat places")
+repeats = ui.get("repeat_places.repeat_places", selection)
+ui.active_title(repeat_places.repeat_sentence(repeats, selection.area_label))
+if not repeats.empty:
+    st.dataframe(repeats, hide_index=True, width="stretch")
+st.caption(f"Each month's snap points are ranked by records; 'months in a row' counts back from the latest month while the "
+           f"place stayed in that month's top {repeat_places.TOP} (a month not loaded ends a run). {repeat_places.REPEAT} or "
+           "more months in a row make a repeat place.")
 
 st.header("What happened to the crimes (outcomes)")
 result = ui.get("outcomes.outcomes", selection)
