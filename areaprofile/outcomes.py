@@ -98,6 +98,20 @@ class Outcomes:
             f"charge or summons; the largest group is '{top['Group'].lower()}' ({top['Share (%)']:.0f}%)."
         )
 
+    def pack_line(self, area_label: str) -> str:
+        """One line for the forum pack: the groups in brief, where the months come from, why some are missing."""
+        if not self.crimes:
+            return (f"No month of this period has settled outcomes for {area_label} yet (police.uk updates outcomes for "
+                    "months after a crime).")
+        shares = self.table.set_index("Group")["Share (%)"]
+        return (
+            f"Of {self.crimes:,} crimes in {_span(self.months_used)} (from {self.download}; newer months not yet settled): "
+            f"{shares['Charged or summonsed']:.0f}% charged or summonsed, {shares['Out-of-court resolution']:.0f}% resolved "
+            f"out of court, {shares['Evidential difficulties']:.0f}% evidential difficulties, "
+            f"{shares['No suspect identified']:.0f}% no suspect identified, {shares['Status not available']:.0f}% status not "
+            "available on police.uk."
+        )
+
     def left_out_sentence(self) -> str:
         if not self.months_left_out:
             return f"Every month comes from one download: {self.download}."
