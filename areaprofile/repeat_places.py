@@ -38,17 +38,17 @@ def repeat_places(store: Store, selection, top: int = TOP, window: int = WINDOW,
         params,
     )
     busiest = ranked[ranked["place_rank"] <= top]
+    place = ["location", "area", "lat", "lon"]
+    totals = ranked.groupby(place)["n"].sum()
     rows = []
-    for (location, area, lat, lon), part in busiest.groupby(["location", "area", "lat", "lon"]):
+    for (location, area, lat, lon), part in busiest.groupby(place):
         in_top = set(part["month"])
         run = 0
         for month in reversed(months):
             if month not in in_top:
                 break
             run += 1
-        records = int(ranked[(ranked["location"] == location) & (ranked["area"] == area)
-                             & (ranked["lat"] == lat) & (ranked["lon"] == lon)]["n"].sum())
-        rows.append([location, area, records, len(in_top), run, run >= REPEAT])
+        rows.append([location, area, int(totals.loc[(location, area, lat, lon)]), len(in_top), run, run >= REPEAT])
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame = frame.sort_values(["Months in a row", "Months among the busiest", "Records"], ascending=False).head(limit)
     frame = frame.reset_index(drop=True)

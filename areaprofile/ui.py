@@ -332,8 +332,7 @@ def completeness_note(selection: profile.Selection) -> None:
     notice = facts.notice()
     if notice:
         st.warning(notice)
-    st.markdown(f"<p class='completeness' style='font-size:0.9rem'>{html.escape(facts.sentence())}</p>",
-                unsafe_allow_html=True)
+    st.write(facts.sentence())
 
 
 def outcomes_caveat(result) -> None:

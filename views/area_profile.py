@@ -79,7 +79,7 @@ result = ui.get("outcomes.outcomes", selection)
 ui.active_title(result.sentence(selection.area_label))
 if result.crimes:
     st.altair_chart(ui.bar_chart(result.table, "Group", "Crimes"), width="stretch")
-    st.dataframe(result.table, hide_index=True, width="stretch")
+    st.table(result.table.set_index("Group"))
 ui.outcomes_caveat(result)
 
 st.header("How this area is defined")
