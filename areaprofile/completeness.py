@@ -54,6 +54,13 @@ class Completeness:
             "are lower than a full period would be."
         )
 
+    def short_notice(self) -> str | None:
+        """The notice in a few words, for the one-page pack."""
+        if self.complete:
+            return None
+        return (f"Only {self.months_loaded} of the {self.months_wanted} months of {self.period.label} are loaded; "
+                "figures cover those months only.")
+
     def sentence(self) -> str:
         """The completeness facts in words, shown beside the figures."""
         located = (

@@ -101,21 +101,23 @@ class Outcomes:
     def pack_line(self, area_label: str) -> str:
         """One line for the forum pack: the groups in brief, where the months come from, why some are missing."""
         if not self.crimes:
-            return (f"No month of this period has settled outcomes for {area_label} yet (police.uk updates outcomes for "
-                    "months after a crime).")
+            return "no month of this period has settled outcomes yet."
         shares = self.table.set_index("Group")["Share (%)"]
         return (
-            f"Of {self.crimes:,} crimes in {_span(self.months_used)} (from {self.download}; newer months not yet settled): "
+            f"of {self.crimes:,} crimes in {_span(self.months_used)} ({self.download}; newer months not yet settled), "
             f"{shares['Charged or summonsed']:.0f}% charged or summonsed, {shares['Out-of-court resolution']:.0f}% resolved "
             f"out of court, {shares['Evidential difficulties']:.0f}% evidential difficulties, "
             f"{shares['No suspect identified']:.0f}% no suspect identified, {shares['Status not available']:.0f}% status not "
-            "available on police.uk."
+            "available."
         )
 
     def left_out_sentence(self) -> str:
         if not self.months_left_out:
             return f"Every month comes from one download: {self.download}."
-        reasons = "; ".join(f"{label(m)}: {why}" for m, why in self.months_left_out.items())
+        by_reason: dict[str, list[str]] = {}
+        for month, why in self.months_left_out.items():
+            by_reason.setdefault(why, []).append(month)
+        reasons = "; ".join(f"{_months_text(months)}: {why}" for why, months in by_reason.items())
         return f"Counted months come from {self.download or 'no download'}. Left out: {reasons}."
 
     def as_dict(self) -> dict:
@@ -131,6 +133,13 @@ class Outcomes:
             ],
             "caveat": self.caveat,
         }
+
+
+def _months_text(months: list[str]) -> str:
+    """'Apr 2021 to Sep 2021' for a run of months, else the months listed."""
+    if len(months) > 2 and months[-1] == shift(months[0], len(months) - 1):
+        return f"{label(months[0])} to {label(months[-1])}"
+    return ", ".join(label(m) for m in months)
 
 
 def _span(months: list[str]) -> str:

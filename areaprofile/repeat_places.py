@@ -18,13 +18,15 @@ TOP = 10  # "among the busiest" = in the month's top ten snap points (ties inclu
 WINDOW = 12  # months looked back, to the end of the selection's period
 REPEAT = 3  # months in a row that make a repeat place
 
-COLUMNS = ["Place (on or near)", "Area", "Records", "Months among the busiest", "Months in a row", "Repeat place"]
+COLUMNS = ["Place (on or near)", "Area", "Records", "Months among the busiest", "Months in a row", "Repeat place",
+           "Latitude", "Longitude"]
 
 
 def repeat_places(store: Store, selection, top: int = TOP, window: int = WINDOW, limit: int = 10) -> pd.DataFrame:
     """The places most often among the month's ``top`` busiest over ``window`` months to the period's end.
 
-    A month not loaded breaks a run (it cannot be known). ``.attrs`` holds the months looked at."""
+    A place is one snap point (one name can have several). A month not loaded breaks a run (it
+    cannot be known). ``.attrs`` holds the months looked at."""
     months = month_list(shift(selection.period.end, -(window - 1)), selection.period.end)
     where, params = query.where_clause(**selection.filters(start=months[0], end=months[-1]), store=store)
     ranked = store.sql(
@@ -48,12 +50,18 @@ def repeat_places(store: Store, selection, top: int = TOP, window: int = WINDOW,
             if month not in in_top:
                 break
             run += 1
-        rows.append([location, area, int(totals.loc[(location, area, lat, lon)]), len(in_top), run, run >= REPEAT])
+        rows.append([location, area, int(totals.loc[(location, area, lat, lon)]), len(in_top), run, run >= REPEAT, lat, lon])
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame = frame.sort_values(["Months in a row", "Months among the busiest", "Records"], ascending=False).head(limit)
     frame = frame.reset_index(drop=True)
     frame.attrs["months"] = months
     return frame
+
+
+def pack_line(frame: pd.DataFrame) -> str:
+    """The repeat places in a few words for the pack ('' when there are none)."""
+    repeats = frame[frame["Repeat place"]].head(4)
+    return "; ".join(f"{r['Place (on or near)']} ({r['Months in a row']} months in a row)" for _, r in repeats.iterrows())
 
 
 def repeat_sentence(frame: pd.DataFrame, area_label: str) -> str:

@@ -430,8 +430,8 @@ def build_pack(store: Store, area: str, month: str | None = None, suppress_under
         knowledge_note=settings.knowledge_note,
     )
     quarter_selection = profile.Selection(area=area, period=quarter)
-    pack.completeness_notice = completeness.completeness(store, quarter_selection).notice()
-    pack.repeat_places = repeat_places.repeat_sentence(repeat_places.repeat_places(store, month_selection), area)
+    pack.completeness_notice = completeness.completeness(store, quarter_selection).short_notice()
+    pack.repeat_places = repeat_places.pack_line(repeat_places.repeat_places(store, month_selection))
     pack.outcomes = outcomes.outcomes(store, trend_selection).pack_line(area)
     pack.summary = summary_sentences(pack)
     return pack

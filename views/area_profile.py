@@ -69,7 +69,8 @@ st.header("Repeat places")
 repeats = ui.get("repeat_places.repeat_places", selection)
 ui.active_title(repeat_places.repeat_sentence(repeats, selection.area_label))
 if not repeats.empty:
-    st.dataframe(repeats, hide_index=True, width="stretch")
+    st.dataframe(repeats[["Place (on or near)", "Months in a row", "Months among the busiest", "Records", "Repeat place", "Area"]],
+                 hide_index=True, width="stretch")
 st.caption(f"Each month's snap points are ranked by records; 'months in a row' counts back from the latest month while the "
            f"place stayed in that month's top {repeat_places.TOP} (a month not loaded ends a run). {repeat_places.REPEAT} or "
            "more months in a row make a repeat place.")
@@ -78,8 +79,9 @@ st.header("What happened to the crimes (outcomes)")
 result = ui.get("outcomes.outcomes", selection)
 ui.active_title(result.sentence(selection.area_label))
 if result.crimes:
-    st.altair_chart(ui.bar_chart(result.table, "Group", "Crimes"), width="stretch")
-    st.table(result.table.set_index("Group"))
+    st.altair_chart(ui.bar_chart(result.table, "Group", "Crimes").properties(height=300), width="stretch")
+    st.table(result.table.assign(**{"Share (%)": [f"{v:.1f}" for v in result.table["Share (%)"]],
+                                    "Crimes": [f"{v:,}" for v in result.table["Crimes"]]}).set_index("Group"))
 ui.outcomes_caveat(result)
 
 st.header("How this area is defined")

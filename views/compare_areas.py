@@ -56,7 +56,8 @@ outcome_table, whole_outcomes = ui.get("outcomes.compare_outcomes", selection)
 ui.active_title(whole_outcomes.sentence(ui.everywhere()))
 if whole_outcomes.crimes:
     st.dataframe(outcome_table, hide_index=True, width="stretch",
-                 column_config={c: st.column_config.NumberColumn(format="%.1f%%") for c in outcome_table.columns[2:]})
+                 column_config={"Crimes": st.column_config.NumberColumn(format="localized"),
+                                **{c: st.column_config.NumberColumn(format="%.1f%%") for c in outcome_table.columns[2:]}})
 ui.outcomes_caveat(whole_outcomes)
 
 st.header("Crime mix by area")

@@ -71,7 +71,7 @@ def test_compare_outcomes_at_phone_width(server, app_page):
     no_exceptions(app)
     text = app.page.inner_text("body")
     assert "Outcomes by area" in text and "never compared across downloads" in text
-    assert "Jul 2019: " in text and "still open" in text  # the month left out, and why
+    assert "Jul 2019: 72% of its crimes still open" in text and "Apr 2021 to Sep 2021: within 6 months" in text  # the month left out, and why
     app.screenshot("deeper-compare-phone")
     profile = app_page(server, "/?area=Chew+Valley&period=last-12-months&types=all",
                        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
