@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -64,11 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     counts.add_argument("--format", choices=("csv", "json"), default="csv")
     counts.set_defaults(run=_counts)
 
-    concerns = sub.add_parser("concerns", help="an area's concerns with their linked plan priorities")
-    concerns.add_argument("--area", required=True, help=AREA_HELP)
-    concerns.add_argument("--format", choices=("json",), default="json")
-    concerns.add_argument("--store", type=Path, default=None)
-    concerns.set_defaults(run=_concerns)
+    _concerns_parser(sub)
+    _users_parser(sub)
 
     report = sub.add_parser("report", help="the one-page forum-update pack for an area and meeting month (PDF or HTML)")
     report.add_argument("--area", required=True, help=AREA_HELP)
@@ -78,6 +76,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--suppress-under", type=int, default=None, metavar="N",
                         help="show counts under N as '<N' (for published copies)")
     report.add_argument("--store", type=Path, default=None)
+    report.add_argument("--register", default=None,
+                        help="concerns register (path or postgresql:// URL; default $AREAPROFILE_REGISTER): adds page two, "
+                             "'You said, we did'")
+    report.add_argument("--last-meeting", default=None, metavar="YYYY-MM-DD",
+                        help="date of the forum's last meeting for page two (default: a month before today)")
     report.add_argument("--scheme", default=None, help=SCHEME_HELP)
     report.set_defaults(run=_report)
 
@@ -87,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
                           help="published crime type, or all-crime / asb (repeatable; default: every type)")
     hotspots.add_argument("--from", dest="start", default=None, help="first month, YYYY-MM (default: 2 months before --to)")
     hotspots.add_argument("--to", dest="end", default=None, help="last month, YYYY-MM (default: the latest loaded)")
+    hotspots.add_argument("--classify", action="store_true",
+                          help="add each cell's label over the 12 quarters to --to (new, persistent, intensifying, "
+                               "diminishing, sporadic, historical, not a hotspot) and its Mann-Kendall trend")
     hotspots.add_argument("--format", choices=("json", "csv"), default="csv")
     hotspots.add_argument("--store", type=Path, default=None)
     hotspots.add_argument("--scheme", default=None, help=SCHEME_HELP)
@@ -110,7 +116,9 @@ def _parser() -> argparse.ArgumentParser:
     accuracy.add_argument("--test-to", default=None, help="last test month, YYYY-MM (default: the latest loaded)")
     accuracy.add_argument("--train-months", type=int, default=12, help="calendar months before each test month to train on")
     accuracy.add_argument("--coverage", type=float, default=0.01, help="share of the land to choose, e.g. 0.01 or 0.05")
-    accuracy.add_argument("--method", default=None, help="naive, recent, kde, gi-star or recent-smoothed (default: the page's)")
+    accuracy.add_argument("--method", default=None,
+                          help="naive, recent, kde, gi-star, recent-smoothed, smoothed-0.1, smoothed-0.3 or smoothed-1 "
+                               "(default: recent-smoothed)")
     accuracy.add_argument("--area", default=None, help=AREA_HELP + " (default: the whole partnership)")
     accuracy.add_argument("--format", choices=("json",), default="json")
     accuracy.add_argument("--store", type=Path, default=None)
@@ -130,7 +138,126 @@ def _parser() -> argparse.ArgumentParser:
                         help="also fetch these months again, replacing the ones held (police.uk republishes outcomes)")
     update.add_argument("--quiet", action="store_true", help="print only the outcome (for cron mail)")
     update.set_defaults(run=_update)
+
+    priorities = sub.add_parser("priorities", help="police neighbourhood priorities (suggested concerns)")
+    priorities_sub = priorities.add_subparsers(dest="priorities_command", required=True)
+    fetch = priorities_sub.add_parser("fetch", help="read the police.uk API and keep a dated snapshot beside the store")
+    fetch.add_argument("--store", type=Path, default=None, help="store whose areas to match (snapshots go beside it)")
+    fetch.add_argument("--base-url", default=None, help="police API base (default: $AREAPROFILE_POLICE_API or data.police.uk)")
+    fetch.add_argument("--force", dest="police_force", default=None,
+                       help="police.uk force id (default: the store's partnership's first force)")
+    fetch.set_defaults(run=_priorities_fetch)
     return parser
+
+
+def _register_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--register", default=None,
+                        help="register file or postgresql:// URL (default: $AREAPROFILE_REGISTER or store/register.sqlite)")
+
+
+def _concerns_parser(sub) -> None:
+    from areaprofile.register.models import RAISED_BY_KINDS, STATUSES
+
+    concerns = sub.add_parser("concerns", help="the concerns register: list, add, actions, status, history, export, import")
+    concerns.add_argument("--area", dest="plan_area", default=None,
+                          help="(without a sub-command) the area's concerns as transcribed in data/knowledge, as JSON")
+    concerns.add_argument("--format", dest="plan_format", choices=("json",), default="json")
+    concerns.add_argument("--store", dest="plan_store", type=Path, default=None)
+    concerns.set_defaults(run=_concerns_from_knowledge)
+    csub = concerns.add_subparsers(dest="concerns_command")
+
+    listing = csub.add_parser("list", help="concerns with their actions and police.uk numbers since raised (open first)")
+    listing.add_argument("--area", default=None)
+    listing.add_argument("--status", action="append", default=None, choices=STATUSES + ("removed",),
+                         help="keep only this status (repeatable)")
+    listing.add_argument("--format", choices=("json", "csv"), default="json")
+    listing.add_argument("--store", type=Path, default=None, help="police.uk store (default: store/areaprofile.duckdb)")
+    _register_option(listing)
+    listing.set_defaults(run=_concerns_list)
+
+    add = csub.add_parser("add", help="add a concern; prints its new id")
+    add.add_argument("--area", action="append", required=True, help="forum area (repeatable)")
+    add.add_argument("--title", required=True)
+    add.add_argument("--raised", required=True, help="the day it was raised, YYYY-MM-DD")
+    add.add_argument("--raised-by", default="forum meeting", help=f"one of: {', '.join(RAISED_BY_KINDS)}")
+    add.add_argument("--raised-by-text", default="", help="who exactly, e.g. 'the forum's March meeting'")
+    add.add_argument("--crime-type", action="append", default=[], help="police.uk type or 'All crime' (repeatable)")
+    add.add_argument("--measured-by", default=None, help="what would measure it when police.uk cannot")
+    add.add_argument("--priority", action="append", default=[],
+                     help="plan priority/objective/measure id; a bare id means the 2022-25 plan's (repeatable)")
+    add.add_argument("--summary", default="")
+    add.add_argument("--source", default="", help="e.g. the meeting's minutes")
+    add.add_argument("--by", required=True, help="your account name (recorded in the history)")
+    _register_option(add)
+    add.set_defaults(run=_concerns_add)
+
+    action = csub.add_parser("action", help="record what was done about a concern")
+    action.add_argument("id")
+    action.add_argument("--date", required=True, help="YYYY-MM-DD")
+    action.add_argument("--text", required=True)
+    action.add_argument("--who", default=None, help="the person or team who acted (default: --by)")
+    action.add_argument("--by", required=True)
+    action.add_argument("--expect-version", type=int, default=None)
+    _register_option(action)
+    action.set_defaults(run=_concerns_action)
+
+    status = csub.add_parser("set-status", help="open, in-progress, resolved or closed")
+    status.add_argument("id")
+    status.add_argument("status", choices=STATUSES)
+    status.add_argument("--date", required=True, help="YYYY-MM-DD")
+    status.add_argument("--by", required=True)
+    status.add_argument("--expect-version", type=int, default=None,
+                        help="refuse if the concern is no longer at this version")
+    _register_option(status)
+    status.set_defaults(run=_concerns_set_status)
+
+    remove = csub.add_parser("remove", help="take a concern off the lists, with a reason (undo with restore)")
+    remove.add_argument("id")
+    remove.add_argument("--reason", required=True)
+    remove.add_argument("--by", required=True)
+    remove.add_argument("--expect-version", type=int, default=None)
+    _register_option(remove)
+    remove.set_defaults(run=_concerns_remove)
+
+    restore = csub.add_parser("restore", help="undo a removal")
+    restore.add_argument("id")
+    restore.add_argument("--by", required=True)
+    restore.add_argument("--expect-version", type=int, default=None)
+    _register_option(restore)
+    restore.set_defaults(run=_concerns_restore)
+
+    history = csub.add_parser("history", help="every change to a concern, oldest first")
+    history.add_argument("id")
+    history.add_argument("--format", choices=("json",), default="json")
+    _register_option(history)
+    history.set_defaults(run=_concerns_history)
+
+    export = csub.add_parser("export", help="write the register to FILE.yaml or FILE.csv")
+    export.add_argument("file", type=Path)
+    _register_option(export)
+    export.set_defaults(run=_concerns_export)
+
+    importing = csub.add_parser("import", help="apply FILE.yaml or FILE.csv whole, or nothing")
+    importing.add_argument("file", type=Path)
+    importing.add_argument("--by", required=True)
+    _register_option(importing)
+    importing.set_defaults(run=_concerns_import)
+
+
+def _users_parser(sub) -> None:
+    users = sub.add_parser("users", help="accounts that may edit the register")
+    usub = users.add_subparsers(dest="users_command")
+    add = usub.add_parser("add", help="add an account; the password comes from a prompt, stdin or $AREAPROFILE_PASSWORD")
+    add.add_argument("name")
+    add.add_argument("--role", choices=("editor", "admin"), required=True)
+    add.add_argument("--areas", nargs="+", default=[], help="the areas an editor edits")
+    _register_option(add)
+    add.set_defaults(run=_users_add)
+    listing = usub.add_parser("list", help="every account (never the passwords)")
+    listing.add_argument("--format", choices=("json", "text"), default="text")
+    _register_option(listing)
+    listing.set_defaults(run=_users_list)
+    users.set_defaults(run=lambda args: (users.print_help(), 2)[1])
 
 
 def _filters(parser: argparse.ArgumentParser) -> None:
@@ -158,20 +285,198 @@ def _counts(args) -> int:
     from areaprofile import query
 
     store = query.open_store(args.store, args.scheme)
-    frame = query.counts(store, args.by, start=args.start, end=args.end, area=args.area, crime_types=args.crime_type)
+    columns, rows = query.count_rows(store, args.by, start=args.start, end=args.end, area=args.area,
+                                     crime_types=args.crime_type)
     if args.format == "json":
-        json.dump(frame.to_dict(orient="records"), sys.stdout, ensure_ascii=False)
+        json.dump([dict(zip(columns, row)) for row in rows], sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
     return 0
 
 
-def _concerns(args) -> int:
+
+
+def _concerns_from_knowledge(args) -> int:
+    if not args.plan_area:
+        raise AreaprofileError("Say what to do: `areaprofile concerns list` (or add, action, set-status, history, "
+                               "export, import), or `concerns --area NAME` for the plan's transcribed concerns.")
     from areaprofile import knowledge, partnership, query
 
-    store = query.open_store(args.store)
-    print(knowledge.concerns_json(args.area, knowledge.for_partnership(partnership.of_store(store))))
+    store = query.open_store(args.plan_store)
+    print(knowledge.concerns_json(args.plan_area, knowledge.for_partnership(partnership.of_store(store))))
+    return 0
+
+
+def _open_register(args):
+    from areaprofile.register.db import open_register
+
+    return open_register(args.register)
+
+
+def _print_json(value) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def _concerns_list(args) -> int:
+    from areaprofile import concern_evidence, query
+
+    register = _open_register(args)
+    store_path = args.store or default_store_path()
+    store = None
+    if args.store is not None or store_path.exists():
+        store = query.open_store(store_path)
+    else:
+        print(f"areaprofile: no police.uk store at {store_path}, so no numbers; pass --store FILE.", file=sys.stderr)
+    records = concern_evidence.register_with_evidence(store, register, area=args.area, status=args.status,
+                                                      include_removed=bool(args.status and "removed" in args.status))
+    if args.format == "json":
+        _print_json([_listing_record(r) for r in records])
+    else:
+        _listing_csv(records)
+    return 0
+
+
+def _listing_record(record: dict) -> dict:
+    keep = ("id", "version", "status", "status_on", "areas", "title", "summary", "raised_on", "raised_note",
+            "raised_by_kind", "raised_by", "source", "crime_types", "measured_by", "police_uk", "links",
+            "removed_reason", "seeded_from")
+    out = {key: record[key] for key in keep}
+    out["actions"] = [{"date": a["date"], "text": a["text"], "by": a["by"]} for a in record["actions"]]
+    out["evidence"] = record["evidence"]
+    return out
+
+
+def _listing_csv(records: list[dict]) -> None:
+    import csv
+
+    from areaprofile.register.exchange import csv_cell
+
+    columns = ["id", "version", "status", "status_on", "areas", "title", "raised_on", "raised_note", "crime_types",
+               "actions", "latest_action_date", "latest_action", "since", "count", "before", "earlier", "verdict",
+               "p_value", "sentence"]
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(columns)
+    for r in records:
+        ev = r["evidence"] or {}
+        latest = r["actions"][0] if r["actions"] else {}
+        change = ev.get("change") or {}
+        row = [r["id"], r["version"], r["status"], r["status_on"], "; ".join(r["areas"]), r["title"], r["raised_on"],
+               r["raised_note"], "; ".join(r["crime_types"]), len(r["actions"]), latest.get("date"), latest.get("text"),
+               (ev.get("since") or {}).get("label"), ev.get("count"), (ev.get("before") or {}).get("label"),
+               ev.get("earlier"), change.get("verdict"), change.get("p_value"), ev.get("sentence")]
+        writer.writerow([csv_cell(v) for v in row])
+
+
+def _concerns_add(args) -> int:
+    from areaprofile.register import concerns
+
+    record = concerns.add_concern(
+        _open_register(args), args.by, title=args.title, areas=args.area, raised_on=args.raised,
+        raised_by_kind=args.raised_by, raised_by=args.raised_by_text, summary=args.summary, source=args.source,
+        crime_types=args.crime_type, measured_by=args.measured_by, links=args.priority,
+    )
+    print(record["id"])
+    return 0
+
+
+def _concerns_action(args) -> int:
+    from areaprofile.register import concerns
+
+    record = concerns.add_action(_open_register(args), args.by, args.id, taken_on=args.date, text=args.text,
+                                 who=args.who, expected_version=args.expect_version)
+    print(f"Action recorded on {record['id']} (now version {record['version']}).")
+    return 0
+
+
+def _concerns_set_status(args) -> int:
+    from areaprofile.register import concerns
+
+    record = concerns.set_status(_open_register(args), args.by, args.id, args.status, args.date,
+                                 expected_version=args.expect_version)
+    print(f"{record['id']} is {record['status']} since {record['status_on']} (now version {record['version']}).")
+    return 0
+
+
+def _concerns_remove(args) -> int:
+    from areaprofile.register import concerns
+
+    record = concerns.remove_concern(_open_register(args), args.by, args.id, args.reason,
+                                     expected_version=args.expect_version)
+    print(f"{record['id']} removed (version {record['version']}); undo with `areaprofile concerns restore {record['id']}`.")
+    return 0
+
+
+def _concerns_restore(args) -> int:
+    from areaprofile.register import concerns
+
+    record = concerns.restore_concern(_open_register(args), args.by, args.id, expected_version=args.expect_version)
+    print(f"{record['id']} restored as {record['status']} (version {record['version']}).")
+    return 0
+
+
+def _concerns_history(args) -> int:
+    from areaprofile.register import concerns
+
+    _print_json(concerns.concern_history(_open_register(args), args.id))
+    return 0
+
+
+def _concerns_export(args) -> int:
+    from areaprofile.register import exchange
+
+    count = exchange.export_file(_open_register(args), args.file)
+    print(f"{count} concerns written to {args.file}.")
+    return 0
+
+
+def _concerns_import(args) -> int:
+    from areaprofile.register import exchange
+
+    summary = exchange.import_file(_open_register(args), args.file, args.by)
+    print(summary.sentence)
+    return 0
+
+
+def _read_password() -> str:
+    import getpass
+    import os
+
+    if os.environ.get("AREAPROFILE_PASSWORD"):
+        return os.environ["AREAPROFILE_PASSWORD"]
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise AreaprofileError("The two passwords differ; nothing was saved, try again.")
+    return first
+
+
+def _users_add(args) -> int:
+    from areaprofile.register import accounts
+
+    register = _open_register(args)
+    user = accounts.add_user(register, args.name, _read_password(), args.role, args.areas)
+    areas = ", ".join(user["areas"]) or "every area"
+    print(f"Account {user['name']} added as {user['role']} for {areas}.")
+    return 0
+
+
+def _users_list(args) -> int:
+    from areaprofile.register import accounts
+
+    users = accounts.list_users(_open_register(args))
+    if args.format == "json":
+        _print_json(users)
+    else:
+        for u in users:
+            state = "" if u["active"] else " (switched off)"
+            print(f"{u['name']}\t{u['role']}\t{', '.join(u['areas']) or 'every area'}{state}")
     return 0
 
 
@@ -205,6 +510,13 @@ def _hotspots(args) -> int:
     selection = Selection(area=query.check_area(args.area, store), period=Period(start, end),
                           crime_types=hotspots.types_key(args.crime_type))
     cells = hotspots.hot_cells(store, selection, permutations=hotspots.PERMUTATIONS).drop(columns="_cell")
+    if args.classify:
+        from areaprofile import hotspot_trends
+
+        trends = hotspot_trends.trends(store, selection).cells.rename(columns={"s": "trend_s", "tau": "trend_tau",
+                                                                              "p": "trend_p"})
+        cells = cells.merge(trends[["cell_id", "label", "hot_quarters", "trend_s", "trend_tau", "trend_p"]],
+                            on="cell_id", how="left")
     if args.format == "json":
         records = cells.to_dict(orient="records")
         for record in records:
@@ -245,14 +557,14 @@ def _outcomes(args) -> int:
 
 
 def _hotspot_accuracy(args) -> int:
-    from areaprofile import hotspot_accuracy, query
+    from areaprofile import forecast_ceiling, hotspot_accuracy, query
 
     store = query.open_store(args.store, args.scheme)
     result = hotspot_accuracy.evaluate(
         store, args.crime_type, args.test_from, args.test_to, train_months=args.train_months,
         coverage=args.coverage, method_name=args.method or hotspot_accuracy.DEFAULT_METHOD, area=args.area,
     )
-    print(json.dumps(result.as_dict(), ensure_ascii=False))
+    print(json.dumps(forecast_ceiling.accuracy_json(store, result), ensure_ascii=False))
     return 0
 
 
@@ -260,10 +572,35 @@ def _report(args) -> int:
     from areaprofile import query, report
 
     store = query.open_store(args.store, args.scheme)
+    register = None
+    if args.register or os.environ.get("AREAPROFILE_REGISTER"):
+        from areaprofile.register import open_register
+
+        register = open_register(args.register)
+    elif args.last_meeting:
+        raise AreaprofileError("--last-meeting needs the concerns register: give --register PATH as well.")
     pack = report.write_pack(store, args.area, args.out, month=args.month, csv_path=args.csv,
-                             suppress_under=args.suppress_under)
+                             suppress_under=args.suppress_under, register=register, last_meeting=args.last_meeting)
     written = f"{args.out}" + (f" and {args.csv}" if args.csv else "")
     print(f"Forum-update pack for {pack.area}, {pack.meeting_label}: {written}.")
+    if pack.follow_up is not None:
+        print(f"Page two, You said, we did: {pack.follow_up.sentence()}")
+    return 0
+
+
+def _priorities_fetch(args) -> int:
+    from areaprofile import query
+    from areaprofile.sources import police_priorities as police
+
+    from areaprofile import partnership
+
+    store = query.open_store(args.store)
+    force = args.police_force or partnership.of_store(store).force.id
+    snapshot = police.fetch_priorities(query.area_shapes(store), force=force, base_url=args.base_url,
+                                       progress=lambda m: print(m, file=sys.stderr))
+    path = police.write_snapshot(snapshot, police.snapshot_folder(store.path))
+    count = sum(len(n["priorities"]) for n in snapshot["neighbourhoods"])
+    print(f"{count} priorities from {len(snapshot['neighbourhoods'])} neighbourhoods in the forum areas: {path}.")
     return 0
 
 

@@ -165,8 +165,9 @@ def _short_verdict(change: dict) -> str:
 # Concern -> priorities
 
 
-def _served(kb: kb_module.Knowledge, links: list[str]) -> tuple[list[dict], list[dict]]:
-    """Group a concern's links by the priority they serve; plan-wide measures go to tracked_by."""
+def served_priorities(kb: kb_module.Knowledge, links: list[str]) -> tuple[list[dict], list[dict]]:
+    """Group a concern's links by the priority they serve; plan-wide measures go to tracked_by.
+    (Also used for the register's concerns by :mod:`areaprofile.concern_evidence`.)"""
     groups: dict[str, dict] = {}
     tracked: list[dict] = []
 
@@ -268,7 +269,7 @@ def concern_evidence(store: Store, selection: Selection) -> list[dict]:
     for c in sorted(kb_module.concerns_for_area(area, kb), key=lambda c: len(c["areas"]) == len(kb.areas)):
         source, see_also = _sources(kb, c)
         types = kb_module.concern_crime_types(c)
-        served, tracked = _served(kb, c["priorities"])
+        served, tracked = served_priorities(kb, c["priorities"])
         record = {
             "id": c["id"],
             "title": _words(c["title"]),
@@ -453,7 +454,7 @@ def _related_concerns(kb: kb_module.Knowledge) -> dict[str, list[dict]]:
     """priority id -> the concerns that serve it (see the module docstring), in file order."""
     related: dict[str, list[dict]] = {pid: [] for pid in kb.priorities}
     for c in kb.concerns.values():
-        served, _tracked = _served(kb, c["priorities"])
+        served, _tracked = served_priorities(kb, c["priorities"])
         for s in served:
             related[s["id"]].append(
                 {

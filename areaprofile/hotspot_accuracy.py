@@ -28,9 +28,13 @@ Ranking methods (:data:`METHODS`), all from the training window only:
 - ``recent`` -- records weighted by how recent they are (weight halves every 6 months).
 - ``kde`` -- training totals smoothed with a Gaussian kernel (sigma = one 250 m cell).
 - ``gi-star`` -- cells ranked by the Getis-Ord Gi* z-score of the training totals.
-- ``recent-smoothed`` -- the displayed method: ``recent`` plus 0.1 x its Gaussian-smoothed value,
-  so a cell's own recent history decides and busy surroundings break near-ties. Chosen on
-  2019-01..2020-09 (not the 2020-10..2021-09 months it is reported on); see bench/hotspots.py.
+- ``recent-smoothed`` -- ``recent`` plus 0.1 x its Gaussian-smoothed value, so a cell's own
+  recent history decides and busy surroundings break near-ties (the CLI's default).
+- ``smoothed-0.1``, ``smoothed-0.3``, ``smoothed-1`` -- the training counts plus that share of
+  the same counts smoothed with a Gaussian kernel (sigma = one 250 m cell): the smoothing
+  candidates :mod:`areaprofile.forecast_ceiling` chooses from, with the window (12/24/36 months),
+  for each crime type on months before the ones it is reported on. The Hotspots page shows the
+  chosen ranking (:func:`trust` takes it as ``method_name`` and ``train_months``).
 """
 
 from __future__ import annotations
@@ -91,7 +95,7 @@ def cells_for_coverage(coverage: float, total_area: float, cell_area: float) -> 
 def rank_cells(scores) -> np.ndarray:
     """Cell positions from highest score to lowest; ties keep cell order; NaN ranks last."""
     s = np.nan_to_num(np.asarray(scores, dtype=float), nan=-np.inf)
-    return np.lexsort((np.arange(len(s)), -s))
+    return np.argsort(-s, kind="stable")  # stable: equal scores keep cell order
 
 
 def n_max(test_counts, k: int) -> float:
@@ -181,6 +185,14 @@ def _gi_star(train, lags, grid):
     return hotspots.gi_star_z(train.sum(axis=0), grid.adjacency)
 
 
+def _smoothed(weight: float):
+    def score(train, lags, grid):
+        counts = train.sum(axis=0)
+        return counts + weight * grid.smooth(counts, SMOOTH_SIGMA_CELLS)
+
+    return score
+
+
 def _recent_smoothed(train, lags, grid):
     recent = _recent(train, lags, grid)
     return recent + SMOOTH_WEIGHT * grid.smooth(recent, SMOOTH_SIGMA_CELLS)
@@ -207,6 +219,11 @@ METHODS: dict[str, Method] = {
                               "records weighted by recency (halving every 6 months), plus a tenth of the same "
                               "smoothed over neighbouring cells (250 m kernel)", _recent_smoothed),
 }
+for _weight, _words in ((0.1, "a tenth"), (0.3, "three tenths"), (1.0, "all")):
+    _name = f"smoothed-{_weight:g}"
+    METHODS[_name] = Method(_name, f"Counts plus {_words} of their smoothed value",
+                            f"each cell's records plus {_words} of the same records smoothed over neighbouring "
+                            "cells (250 m kernel)", _smoothed(_weight))
 
 
 def method(name: str) -> Method:
@@ -341,6 +358,12 @@ def _evaluate(store: Store, crime_types, test_from: str, test_to: str, train_mon
                       everywhere=partnership.of_store(store).all_label)
 
 
+@hotspots.memoised
+def _loaded_months(store: Store) -> tuple[str, ...]:
+    """The loaded months, asked once per store version (the choice of a ranking runs ~20 evaluations)."""
+    return tuple(query.months(store))
+
+
 def evaluate(store: Store, crime_types=None, test_from: str | None = None, test_to: str | None = None,
              train_months: int = TRAIN_MONTHS, coverage: float = 0.01, method_name: str = DEFAULT_METHOD,
              area: str | None = None) -> Evaluation:
@@ -352,7 +375,7 @@ def evaluate(store: Store, crime_types=None, test_from: str | None = None, test_
     if not isinstance(train_months, int) or train_months < 1 or train_months > 60:
         raise AreaprofileError(f"Training months must be a whole number from 1 to 60, not {train_months}.")
     cells_for_coverage(coverage, 1.0, 1e-9)  # validates the coverage
-    loaded = query.months(store)
+    loaded = _loaded_months(store)
     if not loaded:
         raise AreaprofileError("The store holds no months.")
     test_to = test_to or loaded[-1]
@@ -366,26 +389,43 @@ def evaluate(store: Store, crime_types=None, test_from: str | None = None, test_
 
 @dataclass(frozen=True, eq=False)
 class Trust:
-    """The displayed method and the baseline at 1% and 5% of the land, over recent test months."""
+    """The page's ranking and the baseline (12 months' counts) at 1% and 5% of the land, over
+    recent test months."""
 
     area_label: str
     types_label: str
     method: Method
     baseline: Method
-    results: dict  # (method name, coverage) -> Evaluation
+    results: dict  # (method name, training months, coverage) -> Evaluation
     test_from: str
     test_to: str
+    method_months: int = TRAIN_MONTHS
 
-    def get(self, name: str, coverage: float) -> Evaluation:
-        return self.results[(name, coverage)]
+    def get(self, name: str, coverage: float, months: int | None = None) -> Evaluation:
+        """The evaluation of ``name``; its window defaults to the one the page uses for it."""
+        if months is None:
+            months = self.shown_months if name == self.shown.name else (
+                self.method_months if name == self.method.name else TRAIN_MONTHS)
+        return self.results[(name, months, coverage)]
+
+    def _beaten(self) -> bool:
+        ours = self.results[(self.method.name, self.method_months, 0.01)].mean_pai
+        base = self.results[(self.baseline.name, TRAIN_MONTHS, 0.01)].mean_pai
+        return ours is not None and base is not None and base > ours
 
     @property
     def shown(self) -> Method:
-        """The method whose numbers the page shows: the displayed method unless the baseline beats it at 1%."""
-        ours, base = self.get(self.method.name, 0.01).mean_pai, self.get(self.baseline.name, 0.01).mean_pai
-        if ours is not None and base is not None and base > ours:
-            return self.baseline
-        return self.method
+        """The method whose numbers the page shows: the page's ranking unless the baseline beats it at 1%."""
+        return self.baseline if self._beaten() else self.method
+
+    @property
+    def shown_months(self) -> int:
+        return TRAIN_MONTHS if self._beaten() else self.method_months
+
+    @property
+    def shown_label(self) -> str:
+        """The shown ranking in words, with its window ('Counts plus a tenth of their smoothed value, last 24 months')."""
+        return method_label(self.shown.name, self.shown_months)
 
     def sentence(self) -> str:
         one, five = self.get(self.shown.name, 0.01), self.get(self.shown.name, 0.05)
@@ -400,25 +440,25 @@ class Trust:
 
     def explanation(self) -> str:
         one = self.get(self.shown.name, 0.01)
-        base = self.get(self.baseline.name, 0.01)
-        ours = self.get(self.method.name, 0.01)
+        base = self.results[(self.baseline.name, TRAIN_MONTHS, 0.01)]
+        ours = self.results[(self.method.name, self.method_months, 0.01)]
         text = (
-            f"How this is measured: for each test month, cells are ranked using only the 12 months before it "
-            f"({self.shown.description}); the top cells covering 1% (or 5%) of the land are then checked against "
-            f"what was recorded that month. PAI compares the share of records caught with the share of land: "
-            f"PAI {one.mean_pai:.0f} means those cells held {one.mean_pai:.0f} times as many records as the same "
-            f"amount of land would hold if crime were spread evenly."
+            f"How this is measured: for each test month, cells are ranked using only the {self.shown_months} "
+            f"months before it ({self.shown.description}); the top cells covering 1% (or 5%) "
+            f"of the land are then checked against what was recorded that month. PAI compares the share of records "
+            f"caught with the share of land: PAI {one.mean_pai:.0f} means those cells held {one.mean_pai:.0f} times "
+            f"as many records as the same amount of land would hold if crime were spread evenly."
         )
-        if self.shown is self.baseline:
-            text += (f" The simpler ranking ({self.baseline.label.lower()}) beat our method here "
+        if self.shown is self.baseline and ours is not base:
+            text += (f" The simpler ranking ({self.baseline.label.lower()}) beat the chosen one here "
                      f"(PAI {base.mean_pai:.1f} against {ours.mean_pai:.1f}), so its figures are shown.")
-        elif base.mean_pai is not None and ours.mean_pai is not None:
+        elif ours is not base and base.mean_pai is not None and ours.mean_pai is not None:
             if round(base.mean_pai, 1) == round(ours.mean_pai, 1):
                 text += (f" Here the plain ranking by the last 12 months' counts picks cells just as good "
                          f"(PAI {base.mean_pai:.1f} at 1%).")
             else:
                 text += (f" The plain ranking by the last 12 months' counts gives PAI {base.mean_pai:.1f} at 1% "
-                         f"against {ours.mean_pai:.1f} for the method shown.")
+                         f"against {ours.mean_pai:.1f} for the ranking shown.")
         return text
 
     def details(self) -> pd.DataFrame:
@@ -435,31 +475,42 @@ class Trust:
         return list(dict.fromkeys(self.get(self.shown.name, 0.01).notes))
 
 
+def method_label(name: str, months: int) -> str:
+    """A ranking and its window in words ('Last 12 months' counts (baseline)' for the baseline)."""
+    if name == BASELINE and months == TRAIN_MONTHS:
+        return METHODS[name].label
+    if name == BASELINE:
+        return f"Last {months} months' counts"
+    return f"{METHODS[name].label}, last {months} months"
+
+
 def period_text(start: str, end: str) -> str:
     return label(start) if start == end else f"{label(start)} to {label(end)}"
 
 
-def trust(store: Store, selection, test_months: int = 12) -> Trust:
+def trust(store: Store, selection, test_months: int = 12, method_name: str = DEFAULT_METHOD,
+          train_months: int = TRAIN_MONTHS) -> Trust:
     """Trust figures for the selection's area and types over the ``test_months`` months ending
-    with the selection's last month."""
+    with the selection's last month, for ``method_name`` on ``train_months`` months and the baseline."""
     end = selection.period.end
     start = shift(end, -(test_months - 1))
     results = {}
-    for name in dict.fromkeys([DEFAULT_METHOD, BASELINE]):
+    for name, months in dict.fromkeys([(method_name, train_months), (BASELINE, TRAIN_MONTHS)]):
         for coverage in COVERAGES:
-            results[(name, coverage)] = evaluate(store, selection.crime_types, start, end, TRAIN_MONTHS, coverage,
-                                                 name, selection.area)
-    return Trust(selection.area_label, selection.types_label, METHODS[DEFAULT_METHOD], METHODS[BASELINE], results,
-                 start, end)
+            results[(name, months, coverage)] = evaluate(store, selection.crime_types, start, end, months, coverage,
+                                                         name, selection.area)
+    return Trust(selection.area_label, selection.types_label, method(method_name), METHODS[BASELINE], results,
+                 start, end, train_months)
 
 
 @hotspots.memoised
-def _forecast(store: Store, crime_types, area: str | None, end: str, coverage: float, method_name: str) -> np.ndarray:
+def _forecast(store: Store, crime_types, area: str | None, end: str, coverage: float, method_name: str,
+              train_months: int = TRAIN_MONTHS) -> np.ndarray:
     g = hotspots.grid(store, area)
     months, cube = hotspots.month_cube(store, area, crime_types)
     where = {m: i for i, m in enumerate(months)}
     target = shift(end, 1)
-    window = [m for m in month_list(shift(target, -TRAIN_MONTHS), end) if m in where]
+    window = [m for m in month_list(shift(target, -train_months), end) if m in where]
     if not window:
         return np.array([], dtype=int)
     train = cube[[where[m] for m in window]]
@@ -470,13 +521,13 @@ def _forecast(store: Store, crime_types, area: str | None, end: str, coverage: f
     return chosen[train.sum(axis=0)[chosen] > 0]
 
 
-def forecast_cells(store: Store, selection, coverage: float = 0.01, method_name: str | None = None) -> list[str]:
-    """Cell ids the method would pick for the month after the selection (from the 12 months up to
-    its end); cells with no records in those months are left out."""
+def forecast_cells(store: Store, selection, coverage: float = 0.01, method_name: str | None = None,
+                   train_months: int = TRAIN_MONTHS) -> list[str]:
+    """Cell ids the method would pick for the month after the selection (from the ``train_months``
+    months up to its end); cells with no records in those months are left out."""
     name = method_name or DEFAULT_METHOD
     method(name)
     g = hotspots.grid(store, selection.area)
     chosen = _forecast(store, hotspots.types_key(selection.crime_types), selection.area, selection.period.end,
-                       float(coverage), name)
+                       float(coverage), name, int(train_months))
     return [str(c) for c in g.cell_ids[chosen]]
-

@@ -1,4 +1,5 @@
-"""The hotspot map: 250 m cells shaded by count, hot cells outlined, next month's top cells dashed.
+"""The hotspot maps: 250 m cells shaded by count, hot cells outlined, next month's top cells dashed;
+and the map of hotspots over time, cells coloured by their label.
 
 Built on :mod:`areaprofile.maps` (its colour-blind-safe choropleth, offline assets and
 ``show_map``); the extra layers here are plain folium GeoJson outlines that are not clickable, and
@@ -12,7 +13,7 @@ from collections.abc import Mapping
 
 import folium
 
-from areaprofile import maps
+from areaprofile import hotspot_trends, maps
 
 HOT_OUTLINE = "#000000"  # black, thick solid line
 FORECAST_OUTLINE = "#D55E00"  # Okabe-Ito vermillion, dashed
@@ -83,3 +84,23 @@ def hotspot_map(layers: Mapping, *, tiles: str | None = None, period_note: str |
 def _outline(feature: Mapping, kind: str) -> dict:
     return {"type": "Feature", "properties": {"kind": kind, "cell_id": feature["properties"]["cell_id"]},
             "geometry": feature["geometry"]}
+
+
+def trend_map(cells: Mapping, boundaries: Mapping | None = None, *, tiles: str | None = None,
+              note: str | None = None) -> folium.Map:
+    """Cells coloured by their label over time (``hotspot_trends.map_layer``), with the area outline
+    and a legend that names every label and how many cells have it."""
+    m = maps.category_map(
+        cells, "label", hotspot_trends.COLOURS, "name",
+        tooltip_fields=[("label", "Over time"), ("hot_quarters", "Hot in quarters"), ("trend", "Trend"),
+                        ("total", "Records, 12 quarters"), ("cell_id", "Cell")],
+        tiles=tiles, legend_title="Hotspots over time", legend_note=note, keep_fields=["cell_id"],
+        fit_to=boundaries, unit="cell",
+    )
+    if boundaries and boundaries.get("features"):
+        folium.GeoJson(
+            boundaries, name="Area boundary", control=False, interactive=False,
+            style_function=lambda f: {"fill": False, "color": BOUNDARY, "weight": 2, "dashArray": "1 5",
+                                      "opacity": 0.9},
+        ).add_to(m)
+    return maps.localize(m)

@@ -236,8 +236,7 @@ def _area_geometry(store: Store, area: str | None):
 
     query.check_area(area, store)
     # Land is the union of the clipped LSOA polygons (never the LA outline, which may run out to sea).
-    frame = store.sql("SELECT name, geom_wkb FROM areas")
-    shapes = {row.name: shapely.from_wkb(bytes(row.geom_wkb)) for row in frame.itertuples()}
+    shapes = query.area_shapes(store)
     if area is not None:
         return shapes[area]
     return shapely.union_all(list(shapes.values()))

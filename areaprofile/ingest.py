@@ -19,7 +19,6 @@ month already loaded unless the editor asked to replace it.
 from __future__ import annotations
 
 import gzip
-import hmac
 import os
 import re
 import shutil
@@ -27,7 +26,7 @@ import stat
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -40,13 +39,6 @@ from areaprofile.sources import police_uk
 from areaprofile.sources.police_uk import STREET_NAME, StreetFile
 
 MB = 1024 * 1024
-PASSWORD_ENV = "AREAPROFILE_EDITOR_PASSWORD"
-PASSWORD_SECRET = "editor_password"
-HOW_TO_ENABLE = (
-    "Adding data from the app is switched off: to switch it on, set `editor_password` in "
-    "`.streamlit/secrets.toml` (or the environment variable `AREAPROFILE_EDITOR_PASSWORD`) on the server "
-    "and restart the app. Until then, add months with `areaprofile build --source FOLDER_OR_ZIP`."
-)
 GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1024 * 1024
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -86,32 +78,6 @@ class Limits:
     @property
     def max_upload_mb(self) -> float:
         return self.max_upload_bytes / MB
-
-
-# ---- who may upload ---------------------------------------------------------------------------
-
-
-def editor_password(secrets: Mapping | None = None) -> str | None:
-    """The editor password set for this server (Streamlit secrets first, then the environment).
-
-    None means uploading is switched off. It is never stored in the repository.
-    """
-    value = None
-    if secrets is not None:
-        try:
-            value = secrets.get(PASSWORD_SECRET)
-        except Exception:  # noqa: BLE001 - no secrets file at all is the normal 'not set'
-            value = None
-    if not value:
-        value = os.environ.get(PASSWORD_ENV)
-    return str(value) if value else None
-
-
-def password_matches(given: str | None, configured: str | None) -> bool:
-    """Constant-time comparison; an empty or missing password never matches."""
-    if not given or not configured:
-        return False
-    return hmac.compare_digest(given.encode("utf-8"), configured.encode("utf-8"))
 
 
 # ---- what was uploaded and what was found -----------------------------------------------------

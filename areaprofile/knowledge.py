@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import difflib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -91,21 +92,44 @@ def load_knowledge(path: str | Path | None = None, areas: Iterable[str] | None =
     Cached on the folder and its files' modification times, so an edited YAML file is picked
     up on the next call. The caller gets its own copy and may change it freely.
     """
-    if path is None or areas is None:
-        from areaprofile import partnership
-
-        default = partnership.default()
-        path = default.knowledge_dir if path is None else path
-        areas = default.area_names if areas is None else areas
-    if path is None:
-        raise AreaprofileError("This partnership names no knowledge folder; add 'knowledge:' to its settings file.")
-    folder = Path(path).expanduser().resolve()
-    return copy.deepcopy(_load_cached(str(folder), _signature(folder), tuple(areas)))
+    return copy.deepcopy(read_only_knowledge(path, areas))
 
 
 def for_partnership(settings) -> Knowledge:
     """The knowledge of a :class:`areaprofile.partnership.Partnership` (its folder and areas)."""
     return load_knowledge(settings.knowledge_dir, settings.area_names)
+
+
+def read_only_knowledge(path: str | Path | None = None, areas: Iterable[str] | None = None) -> Knowledge:
+    """The same as :func:`load_knowledge` but without the copy, for checks made many times over
+    (every field of every row of a register import): the caller must not change what it gets."""
+    if path is None or areas is None:
+        default_path, default_areas = _default_partnership(_settings_signature())
+        path = default_path if path is None else path
+        areas = default_areas if areas is None else areas
+    if path is None:
+        raise AreaprofileError("This partnership names no knowledge folder; add 'knowledge:' to its settings file.")
+    folder = Path(path).expanduser().resolve()
+    return _load_cached(str(folder), _signature(folder), tuple(areas))
+
+
+def _settings_signature() -> tuple:
+    """$AREAPROFILE_LA and the settings files' times: what the default partnership depends on."""
+    from areaprofile import partnership
+
+    files = sorted(partnership.GEO_DIR.glob("*.yaml"))
+    return os.environ.get(partnership.ENV_DEFAULT), tuple((p.name, p.stat().st_mtime_ns) for p in files)
+
+
+@lru_cache(maxsize=4)
+def _default_partnership(signature: tuple) -> tuple[Path | None, tuple[str, ...]]:
+    """The default partnership's knowledge folder and areas, read once per settings signature
+    (reading the settings takes ~0.1 s, and a register import checks hundreds of fields)."""
+    del signature  # only part of the cache key
+    from areaprofile import partnership
+
+    default = partnership.default()
+    return default.knowledge_dir, tuple(default.area_names)
 
 
 def _yaml_files(folder: Path) -> list[Path]:

@@ -10,6 +10,7 @@ text (``textContent`` or ``html.escape``), never as HTML.
 The public functions:
 
 - :func:`choropleth_map` -- polygons shaded by a value, legend with numbers, tooltips, labels.
+- :func:`category_map` -- polygons coloured by a category, legend naming every category.
 - :func:`add_point_layer` -- circles sized by count, one per snap point (never one per crime).
 - :func:`show_map` -- draw a map in Streamlit; returns the clicked feature's properties.
 - :func:`map_html`, :func:`map_html_bytes` -- the map as a standalone HTML page, and its size.
@@ -38,6 +39,7 @@ __all__ = [
     "TILES",
     "UnmappedAssetError",
     "add_point_layer",
+    "category_map",
     "choropleth_map",
     "class_breaks",
     "localize",
@@ -372,6 +374,8 @@ _BASE_CSS = """
 .leaflet-tooltip.ap-tip{font:13px/1.35 system-ui,-apple-system,'Segoe UI',Arial,sans-serif;
  white-space:normal;width:max-content;max-width:320px}
 path.leaflet-interactive:focus{outline:none}
+path.leaflet-interactive:focus-visible{stroke:#000;stroke-width:4px;stroke-opacity:1}
+.leaflet-container:focus-visible{outline:3px solid #0b5394;outline-offset:-3px}
 .leaflet-tooltip.ap-tip strong{display:block;margin-bottom:2px}
 """
 _NO_TILES_CSS = ".leaflet-container{background:#f3f4f6}"
@@ -392,7 +396,12 @@ class Legend(MacroElement):
                 L.DomEvent.disableScrollPropagation(d);
                 return d;
             };
-            c.addTo({{ this._parent.get_name() }});
+            // A layer holding the control: in a feature group, the legend comes and goes with it.
+            var holder = new (L.Layer.extend({
+                onAdd: function(map){ c.addTo(map); },
+                onRemove: function(){ c.remove(); }
+            }))();
+            holder.addTo({{ this._parent.get_name() }});
         })();
         {% endmacro %}
         """
@@ -404,6 +413,37 @@ class Legend(MacroElement):
         self.html = html_text
         self.position = position
         self.css_class = css_class
+
+
+class _KeyboardSelect(MacroElement):
+    """Enter or Space on a shape that has keyboard focus selects it, exactly as a click does.
+
+    Leaflet lets Tab reach each shape (to show its tooltip) but only a mouse click selects one;
+    this fires the same click event (propagated to its layer group, as a real click is), so the
+    page beside the map shows that shape's numbers to keyboard users too.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(){
+            var map = {{ this._parent.get_name() }};
+            map.getContainer().addEventListener('keydown', function(ev){
+                if (ev.key !== 'Enter' && ev.key !== ' ') return;
+                var layer = Object.values(map._layers).find(function(l){ return l._path === ev.target; });
+                if (!layer || !layer.feature) return;
+                ev.preventDefault();
+                var at = layer.getBounds ? layer.getBounds().getCenter() : layer.getLatLng();
+                layer.fire('click', {latlng: at, originalEvent: ev}, true);
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "AreaprofileKeyboardSelect"
 
 
 class _Labels(MacroElement):
@@ -536,6 +576,43 @@ def _js_literal(value: Any) -> str:
 # Builders
 
 
+#: What a map shows when it has nothing to fit: England and Wales.
+NOWHERE = [[49.9, -6.4], [55.8, 1.8]]
+
+
+def _base_map(bounds, tiles: str | None, height) -> folium.Map:
+    """An empty map centred on ``bounds``, with the tiles (if any) and the shared legend CSS."""
+    centre = [round((bounds[0][0] + bounds[1][0]) / 2, COORD_DECIMALS),
+              round((bounds[0][1] + bounds[1][1]) / 2, COORD_DECIMALS)]
+    m = folium.Map(location=centre, zoom_start=11, tiles=None, control_scale=True,
+                   height=height, zoom_snap=0.25)
+    if tiles is not None:
+        folium.TileLayer(tiles=TILES[tiles]["url"], attr=TILES[tiles]["attribution"],
+                         name=tiles, max_zoom=19, control=False).add_to(m)
+    css = _BASE_CSS + ("" if tiles else _NO_TILES_CSS)
+    m.get_root().header.add_child(Element(f"<style>{css}</style>"), name="areaprofile_css")
+    return m
+
+
+def _feature_layer(m: folium.Map, slim: list, name: str, fill_of: Mapping, label_field: str,
+                   tooltip_fields: Sequence[tuple[str, str]], attribution: str | None, style: Mapping) -> None:
+    """The clickable polygons: fill colour per feature id, text-only tooltips, highlight on hover."""
+    layer = folium.GeoJson(
+        {"type": "FeatureCollection", "features": slim},
+        name=name,
+        style_function=lambda f: {"fillColor": fill_of[f["id"]], **style},
+        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
+        on_each_feature=JsCode(_TOOLTIP_JS % {
+            "fields": _js_literal([[k, str(v)] for k, v in tooltip_fields]),
+            "label": _js_literal(label_field),
+        }),
+        control=False,
+    )
+    layer.add_to(m)
+    if attribution:
+        layer.options["attribution"] = html.escape(attribution)
+
+
 def choropleth_map(
     features: Mapping[str, Any],
     value_field: str,
@@ -646,36 +723,14 @@ def choropleth_map(
             if pt:
                 label_rows.append([pt[0], pt[1], str(props.get(map_label_field)), pt[2]])
 
-    bounds = _bounds(slim) or [[49.9, -6.4], [55.8, 1.8]]  # England and Wales if nothing to fit
-    centre = [round((bounds[0][0] + bounds[1][0]) / 2, COORD_DECIMALS),
-              round((bounds[0][1] + bounds[1][1]) / 2, COORD_DECIMALS)]
-    m = folium.Map(location=centre, zoom_start=11, tiles=None, control_scale=True,
-                   height=height, zoom_snap=0.25)
-    if tiles is not None:
-        folium.TileLayer(tiles=TILES[tiles]["url"], attr=TILES[tiles]["attribution"],
-                         name=tiles, max_zoom=19, control=False).add_to(m)
-    css = _BASE_CSS + ("" if tiles else _NO_TILES_CSS)
-    m.get_root().header.add_child(Element(f"<style>{css}</style>"), name="areaprofile_css")
+    bounds = _bounds(slim) or NOWHERE
+    m = _base_map(bounds, tiles, height)
+    m.add_child(_KeyboardSelect(), name="areaprofile_keyboard")
 
     style_of = {f["id"]: f.pop("_style") for f in slim}
     opacity = fill_opacity if fill_opacity is not None else (0.7 if tiles else 0.85)
-    layer = folium.GeoJson(
-        {"type": "FeatureCollection", "features": slim},
-        name=legend_title or value_field,
-        style_function=lambda f: {
-            "fillColor": style_of[f["id"]], "color": "#3a3a3a", "weight": 0.8,
-            "fillOpacity": opacity, "opacity": 0.9,
-        },
-        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
-        on_each_feature=JsCode(_TOOLTIP_JS % {
-            "fields": _js_literal([[k, str(v)] for k, v in tooltip_fields]),
-            "label": _js_literal(label_field),
-        }),
-        control=False,
-    )
-    layer.add_to(m)
-    if attribution:
-        layer.options["attribution"] = html.escape(attribution)
+    _feature_layer(m, slim, legend_title or value_field, style_of, label_field, tooltip_fields, attribution,
+                   {"color": "#3a3a3a", "weight": 0.8, "fillOpacity": opacity, "opacity": 0.9})
 
     if label_rows:
         label_rows.sort(key=lambda r: -r[3])
@@ -702,7 +757,88 @@ def choropleth_map(
     )
     m.add_child(Legend(legend_html), name="areaprofile_legend")
     m.fit_bounds(bounds, padding=(8, 8))
+    _group_data_layers(m, label_field)
     return localize(m)
+
+
+def category_map(
+    features: Mapping[str, Any],
+    category_field: str,
+    colours: Mapping[str, str],
+    label_field: str,
+    tooltip_fields: Sequence[tuple[str, str]] = (),
+    tiles: str | None = "OpenStreetMap",
+    *,
+    legend_title: str,
+    legend_note: str | None = None,
+    keep_fields: Sequence[str] = (),
+    fit_to: Mapping[str, Any] | None = None,
+    attribution: str | None = DEFAULT_ATTRIBUTION,
+    unit: str = "area",
+    height: int | str = "100%",
+) -> folium.Map:
+    """Polygons filled by ``category_field`` (one colour per category in ``colours``), with a legend
+    that names each category in words and how many polygons have it.
+
+    Categories are listed in ``colours``' order; a category with no polygon is still listed (0),
+    so the legend reads the same from one view to the next. ``fit_to`` (a FeatureCollection, e.g.
+    the area outline) sets the view when the polygons are few or none. Tooltips and clicks as in
+    :func:`choropleth_map`.
+    """
+    if tiles is not None and tiles not in TILES:
+        raise ValueError(f"tiles must be one of {sorted(TILES)} or None, not {tiles!r}")
+    feats = [f for f in features.get("features", []) if f.get("geometry")]
+    keep = dict.fromkeys([category_field, label_field, *(f for f, _ in tooltip_fields), *keep_fields])
+    slim = [{
+        "type": "Feature",
+        "id": i,
+        "properties": {k: (f.get("properties") or {}).get(k) for k in keep},
+        "geometry": {"type": f["geometry"]["type"], "coordinates": _round_coords(f["geometry"]["coordinates"])},
+    } for i, f in enumerate(feats)]
+    bounds = _bounds(list((fit_to or {}).get("features", []))) or _bounds(slim) or NOWHERE
+    m = _base_map(bounds, tiles, height)
+    fill = {f["id"]: colours.get(f["properties"].get(category_field), NO_DATA_COLOUR) for f in slim}
+    if slim:
+        _feature_layer(m, slim, legend_title, fill, label_field, tooltip_fields, attribution,
+                       {"color": "#222222", "weight": 1, "fillOpacity": 0.85, "opacity": 0.9})
+    counts = {name: 0 for name in colours}
+    for f in slim:
+        name = f["properties"].get(category_field)
+        if name in counts:
+            counts[name] += 1
+    rows = [
+        f'<div class="ap-row"><span class="ap-sw" style="background:{colour}"></span>'
+        f"<span>{html.escape(str(name).capitalize())}"
+        f' <span style="color:#555">({counts[name]} {unit if counts[name] == 1 else unit + "s"})</span></span></div>'
+        for name, colour in colours.items()
+    ]
+    legend_html = (
+        f'<div class="ap-title">{html.escape(legend_title)}</div>' + "".join(rows)
+        + (f'<div class="ap-note">{html.escape(legend_note)}</div>' if legend_note else "")
+    )
+    m.add_child(Legend(legend_html, css_class="ap-legend ap-category-legend"), name="areaprofile_legend")
+    m.fit_bounds(bounds, padding=(8, 8))
+    return localize(m)
+
+
+def _group_data_layers(m: folium.Map, label_field: str) -> None:
+    """Move what changes with the numbers (the shapes' layer, with their colours and values, and the
+    legend) into one feature group; the map, its labels and its extent depend only on the shapes.
+    :func:`show_map` sends that group on its own, so a new period re-colours the map in place
+    instead of rebuilding it."""
+    data = folium.FeatureGroup(name="areaprofile_data", control=False)
+    data._areaprofile_data = True
+    features: list = []
+    for name, child in list(m._children.items()):
+        if isinstance(child, (folium.GeoJson, Legend)):
+            del m._children[name]
+            data.add_child(child, name=name)
+            if isinstance(child, folium.GeoJson):
+                features += child.data.get("features", [])
+    m.add_child(data, name="areaprofile_data")
+    by_label = {str(f["properties"].get(label_field)): dict(f["properties"]) for f in features}
+    if len(by_label) == len(features):  # show_map finds a clicked shape again by its (unique) label
+        m._areaprofile_current = (label_field, by_label)
 
 
 def add_point_layer(
@@ -744,7 +880,9 @@ def add_point_layer(
     rows.sort(key=lambda r: -r[2])
     for r in rows:
         r.append(radius(r[2]))
-    m.add_child(_Points(rows, colour, count_label), name="areaprofile_points")
+    target = _data_group(m) or m  # counts change with the period: with the shapes' colours
+    m._areaprofile_points = {(r[0], r[1]): {"kind": "point", "label": r[3], "count": r[2]} for r in rows}
+    target.add_child(_Points(rows, colour, count_label), name="areaprofile_points")
     if legend:
         whole = all(float(r[2]).is_integer() for r in rows)
         refs = {top, _nice(top / 4, up=False), _nice(top / 16, up=False)}
@@ -757,12 +895,17 @@ def add_point_layer(
             f"</svg><span>{_fmt(v, 0) if float(v).is_integer() else v}</span></div>"
             for v in refs
         )
-        m.add_child(
+        target.add_child(
             Legend(f'<div class="ap-title">{html.escape(count_label)} per location</div>'
                     + svg_rows, position="bottomleft"),
             name="areaprofile_points_legend",
         )
     return localize(m)
+
+
+def _data_group(m: folium.Map) -> folium.FeatureGroup | None:
+    """The feature group :func:`choropleth_map` put the changing layers in, if any."""
+    return next((child for child in m._children.values() if getattr(child, "_areaprofile_data", False)), None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -816,6 +959,13 @@ def show_map(
     from streamlit_folium import st_folium
 
     localize(m)
+    data = _data_group(m)
+    if data is not None:
+        # streamlit-folium keys the map's frame by a hash of the map's own script: with the data
+        # group sent as ``feature_group_to_add`` that script stays the same from one period to
+        # the next, so the frame (and Leaflet) stays and only the group is swapped.
+        for name in [name for name, child in m._children.items() if child is data]:
+            del m._children[name]
     result = st_folium(
         m,
         key=key,
@@ -823,9 +973,29 @@ def show_map(
         width=width,
         use_container_width=width is None,
         returned_objects=["last_active_drawing"],
+        feature_group_to_add=data,
     )
     drawing = (result or {}).get("last_active_drawing")
     if not isinstance(drawing, dict):
         return None
     props = drawing.get("properties")
-    return dict(props) if isinstance(props, dict) else None
+    if not isinstance(props, dict):
+        return None
+    # The frame outlives a change of period, and with it the last click: answer with the numbers
+    # the map shows now, not those of the period it was clicked in.
+    if props.get("kind") == "point":
+        points = getattr(m, "_areaprofile_points", None)
+        if points is None:
+            return dict(props)
+        coords = (drawing.get("geometry") or {}).get("coordinates") or [None, None]
+        try:
+            where = (round(float(coords[1]), COORD_DECIMALS), round(float(coords[0]), COORD_DECIMALS))
+        except (TypeError, ValueError):
+            return None
+        return dict(points[where]) if where in points else None
+    current = getattr(m, "_areaprofile_current", None)
+    if current is None:
+        return dict(props)
+    label_field, by_label = current
+    now = by_label.get(str(props.get(label_field)))
+    return dict(now) if now is not None else None

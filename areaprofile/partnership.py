@@ -244,6 +244,14 @@ def of_store(store) -> Partnership:
 _BY_STORE: dict[tuple, Partnership] = {}
 
 
+def of_store_path(path: str | Path | None = None) -> Partnership:
+    """The partnership of the store file at ``path`` (default: the app's store), e.g. for the
+    monthly update: ``.force.id``, ``.la_code``, ``.la_name``, ``.files``."""
+    from areaprofile import query
+
+    return of_store(query.open_store(path))
+
+
 def from_meta(text: str) -> Partnership:
     saved = json.loads(text)
     return from_document(saved["settings"], saved.get("source", "store meta"))

@@ -17,13 +17,16 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from areaprofile import partnership
 from areaprofile.config import ASB, CRIME_TYPES, default_store_path
 from areaprofile.errors import AreaprofileError
+
+if TYPE_CHECKING:  # pandas is imported by DuckDB's .df() when a frame is asked for, not here:
+    import pandas as pd  # the counts CLI answers without it (see count_rows)
 
 GROUP_COLUMNS = ("area", "ward", "lsoa", "month", "crime_type")
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -51,6 +54,16 @@ class Store:
         try:
             cursor.execute(f"USE {self.catalog}")
             return cursor.execute(query, params or []).df()
+        finally:
+            cursor.close()
+
+    def rows(self, query: str, params: list | None = None) -> tuple[list[str], list[tuple]]:
+        """Column names and rows as plain tuples: the answer without pandas."""
+        cursor = self.con.cursor()
+        try:
+            cursor.execute(f"USE {self.catalog}")
+            result = cursor.execute(query, params or [])
+            return [column[0] for column in result.description], result.fetchall()
         finally:
             cursor.close()
 
@@ -276,20 +289,43 @@ def counts(
     ward: str | None = None,
 ) -> pd.DataFrame:
     """Number of published rows per group, columns ``by + ['count']``, sorted by ``by``."""
+    return store.sql(*_counts_sql(store, by, start, end, area, crime_types, ward)).reset_index(drop=True)
+
+
+def count_rows(
+    store: Store,
+    by,
+    start: str | None = None,
+    end: str | None = None,
+    area: str | None = None,
+    crime_types=None,
+    ward: str | None = None,
+) -> tuple[list[str], list[tuple]]:
+    """:func:`counts` as column names and plain rows: the same query, without importing pandas
+    (most of a CLI call's time would otherwise be spent importing it)."""
+    return store.rows(*_counts_sql(store, by, start, end, area, crime_types, ward))
+
+
+def _counts_sql(store, by, start, end, area, crime_types, ward) -> tuple[str, list]:
     columns = parse_group_columns(by)
     where, params = where_clause(start, end, area, crime_types, ward, store=store)
     select = ", ".join(columns)
-    frame = store.sql(
-        f"SELECT {select}, COUNT(*)::BIGINT AS count FROM crimes WHERE {where} GROUP BY {select} ORDER BY {select}",
-        params,
-    )
-    return frame.reset_index(drop=True)
+    return (f"SELECT {select}, COUNT(*)::BIGINT AS count FROM crimes WHERE {where} GROUP BY {select} ORDER BY {select}",
+            params)
 
 
 def total(store: Store, **filters) -> int:
     """One number: rows matching the filters."""
     where, params = where_clause(**filters, store=store)
     return int(store.scalar(f"SELECT COUNT(*) FROM crimes WHERE {where}", params))
+
+
+def area_shapes(store: Store) -> dict:
+    """Each forum area's exact polygon (shapely, EPSG:27700), in the order of the areas table."""
+    import shapely
+
+    frame = store.sql("SELECT name, geom_wkb FROM areas")
+    return {row.name: shapely.from_wkb(bytes(row.geom_wkb)) for row in frame.itertuples()}
 
 
 def store_path_from_env() -> Path:

@@ -11,6 +11,10 @@ boundaries; :mod:`areaprofile.concerns` for the forum's concerns; :mod:`areaprof
 - :func:`numbers_table` / :func:`numbers_csv` -- every number in the pack as a long table
   (section, measure, period, value).
 
+Given the concerns register, a second page, "You said, we did" (:mod:`areaprofile.follow_up`),
+lists the concerns new since the last meeting and what was done about earlier ones; page one is
+laid out (and fitted to one A4 page) exactly as without it.
+
 With ``suppress_under=N`` every count below N is shown as ``<N`` in all three, and anything that
 would let a reader work a suppressed count back out (its percentage change, its chart point) is
 left out as well. :func:`write_pack` is what ``areaprofile report`` calls.
@@ -28,7 +32,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from areaprofile import completeness, knowledge, metrics, outcomes, partnership, profile, query, repeat_places
+from areaprofile import completeness, hotspot_trends, knowledge, metrics, outcomes, partnership, profile, query, repeat_places
+from areaprofile import follow_up as follow_up_module
 from areaprofile.config import ASB, CRIME_TYPES
 from areaprofile.errors import AreaprofileError
 from areaprofile.periods import Period, shift
@@ -118,6 +123,8 @@ class Pack:
     caveats: tuple[str, ...] = ()
     attribution: str = ""
     summary: list[str] = field(default_factory=list)
+    #: One line naming the area's persistent and new hotspots (:func:`hotspots_line`).
+    hotspots_line: str = ""
     #: Words from the partnership's settings: the heading, the line above it, the area scheme.
     heading: str = ""
     kicker: str = ""
@@ -128,6 +135,8 @@ class Pack:
     completeness_notice: str | None = None  # when the quarter is not fully loaded (package words)
     repeat_places: str = ""  # the repeat places in one sentence
     outcomes: str = ""  # the outcome groups of the settled months in one line
+    #: Page two, from the concerns register (None: no register given).
+    follow_up: follow_up_module.FollowUp | None = None
 
     # -- periods ---------------------------------------------------------------------------------
     @property
@@ -366,8 +375,12 @@ def _area_name(store: Store, area: str) -> str:
     raise AreaprofileError(f"Unknown area '{area}'; choose one of {', '.join(names)}.")
 
 
-def build_pack(store: Store, area: str, month: str | None = None, suppress_under: int | None = None) -> Pack:
-    """Gather the pack for ``area`` and the meeting ``month`` (default: the latest loaded month)."""
+def build_pack(store: Store, area: str, month: str | None = None, suppress_under: int | None = None,
+               register=None, last_meeting=None) -> Pack:
+    """Gather the pack for ``area`` and the meeting ``month`` (default: the latest loaded month).
+
+    With ``register`` (an open :class:`areaprofile.register.db.Register`) page two lists what
+    the forum raised and what was done since ``last_meeting`` (a date; default a month ago)."""
     area = _area_name(store, area)
     suppress_under = check_suppression(suppress_under)
     month = meeting_month(store, month)
@@ -434,7 +447,46 @@ def build_pack(store: Store, area: str, month: str | None = None, suppress_under
     pack.repeat_places = repeat_places.pack_line(repeat_places.repeat_places(store, month_selection))
     pack.outcomes = outcomes.outcomes(store, trend_selection).pack_line(area)
     pack.summary = summary_sentences(pack)
+    pack.hotspots_line = hotspots_line(hotspot_trends.trends(store, month_selection))
+    if register is not None:
+        pack.follow_up = follow_up_for(register, area, last_meeting)
     return pack
+
+
+def follow_up_for(register, area: str, last_meeting=None) -> follow_up_module.FollowUp:
+    """'You said, we did' for ``area`` from the register as it is now."""
+    from areaprofile.register import concerns as register_concerns
+    from areaprofile.register.validate import parse_date
+
+    since = None if last_meeting in (None, "") else parse_date(last_meeting, "last meeting date")
+    records = register_concerns.list_concerns(register, area=area)
+    return follow_up_module.build_follow_up(records, area, since=since)
+
+
+def hotspots_line(trends: hotspot_trends.Trends, limit: int = 2) -> str:
+    """One line: the area's persistent and new hotspots over three years, named by their busiest
+    'on or near' place (crime and ASB together). Persistent counts every cell hot in most quarters
+    including the latest, and says how many of them are intensifying."""
+    if not trends.available:
+        return f"Hotspots over time: not enough months loaded ({trends.span_label})."
+    counts = trends.counts()
+
+    def names(labels: tuple[str, ...], extra: str = "") -> str:
+        cells = sum(counts[label] for label in labels)
+        if not cells:
+            return "none"
+        found = [_place(p) for p in trends.places(labels, limit)]
+        squares = f"{cells}{extra}"
+        if not found:
+            return squares
+        if cells > len(found):
+            return f"{squares}, near {', '.join(found)} and elsewhere"
+        return f"{squares}, near " + ", ".join(found[:-1]) + (" and " if len(found) > 1 else "") + found[-1]
+
+    rising = counts[hotspot_trends.INTENSIFYING]
+    return (f"Hotspot squares (250 m), {trends.span_label}, crime and ASB: persistent "
+            f"{names(hotspot_trends.LONG_STANDING, f' ({rising} intensifying)' if rising else '')}; "
+            f"new {names((hotspot_trends.NEW,))}.")
 
 
 # ---- the three-sentence summary -----------------------------------------------------------------
@@ -536,6 +588,7 @@ def numbers_table(pack: Pack) -> pd.DataFrame:
     for concern in pack.concerns:
         rows.append(("concerns", f"{concern.title}: records", pack.month, pack.count_value(concern.month_count)))
         measured_rows("concerns", concern.quarter)
+    rows.append(("hotspots over time", "Persistent and new hotspots", pack.month, pack.hotspots_line))
     for point in pack.snap_points.itertuples(index=False):
         rows.append(("map", f"{point.label} ({point.lat:.5f}, {point.lon:.5f})", pack.month, pack.count_value(int(point.count))))
     return pd.DataFrame(rows, columns=list(CSV_COLUMNS))
@@ -820,6 +873,7 @@ def _environment():
     )
     env.filters["period"] = period_text
     env.filters["place"] = _place
+    env.filters["day"] = follow_up_module.day_text
     return env
 
 
@@ -833,7 +887,7 @@ def render_html(pack: Pack, density: str | None = None) -> str:
     return _html(pack, density)
 
 
-def _html(pack: Pack, density: str) -> str:
+def _html(pack: Pack, density: str, page_two: bool = True) -> str:
     if density not in DENSITIES:
         raise AreaprofileError(f"Unknown density '{density}'; use one of {', '.join(DENSITIES)}.")
     images = _images(pack)
@@ -849,6 +903,7 @@ def _html(pack: Pack, density: str) -> str:
         symbol=VERDICT_SYMBOL,
         classes=[text for _l, _h, text in size_classes(pack)],
         previous_month=period_text(Period(shift(pack.month, -1), shift(pack.month, -1))),
+        follow_up=pack.follow_up if page_two else None,
     )
 
 
@@ -871,7 +926,7 @@ def _weasyprint():
 
 
 def _fit(pack: Pack):
-    """(density, laid-out document) for the first density that fits one page."""
+    """(density, laid-out page one) for the first density that fits one page (page two left out)."""
     cached = pack.__dict__.get("_fitted")
     if cached is not None:
         return cached
@@ -880,7 +935,8 @@ def _fit(pack: Pack):
     fetcher = weasyprint.urls.URLFetcher(allowed_protocols={"data"})
     document = None
     for density in DENSITIES:
-        document = weasyprint.HTML(string=_html(pack, density), base_url=str(TEMPLATES), url_fetcher=fetcher).render()
+        document = weasyprint.HTML(string=_html(pack, density, page_two=False), base_url=str(TEMPLATES),
+                                   url_fetcher=fetcher).render()
         if len(document.pages) == 1:
             break
     pack.__dict__["_fitted"] = (density, document)
@@ -888,12 +944,18 @@ def _fit(pack: Pack):
 
 
 def render_pdf(pack: Pack) -> bytes:
-    """The pack as a one-page A4 PDF (fonts subset and embedded)."""
-    _density, document = _fit(pack)
+    """The pack as an A4 PDF (fonts subset and embedded): page one, then page two when there is one."""
+    density, document = _fit(pack)
+    if pack.follow_up is not None and not pack.follow_up.empty:
+        weasyprint = _weasyprint()
+        fetcher = weasyprint.urls.URLFetcher(allowed_protocols={"data"})
+        whole = weasyprint.HTML(string=_html(pack, density), base_url=str(TEMPLATES), url_fetcher=fetcher).render()
+        document = document.copy(document.pages + whole.pages[len(document.pages):])
     return document.write_pdf(uncompressed_pdf=False)
 
 
 def page_count(pack: Pack) -> int:
+    """Pages of page one's content: 1 unless the numbers overflow (page two is not counted)."""
     return len(_fit(pack)[1].pages)
 
 
@@ -907,6 +969,8 @@ def write_pack(
     month: str | None = None,
     csv_path: str | Path | None = None,
     suppress_under: int | None = None,
+    register=None,
+    last_meeting=None,
 ) -> Pack:
     """Write the pack to ``out`` (.pdf or .html) and optionally its numbers to ``csv_path``."""
     out = Path(out)
@@ -918,7 +982,7 @@ def write_pack(
     for target in [out] + ([Path(csv_path)] if csv_path else []):
         if not target.parent.is_dir():
             raise AreaprofileError(f"The folder {target.parent} does not exist; create it or choose another output path.")
-    pack = build_pack(store, area, month, suppress_under)
+    pack = build_pack(store, area, month, suppress_under, register=register, last_meeting=last_meeting)
     data = render_pdf(pack) if kind == ".pdf" else render_html(pack).encode("utf-8")
     _write(out, data)
     if csv_path:
@@ -936,9 +1000,10 @@ def _write(path: Path, data: bytes) -> None:
         raise AreaprofileError(f"Cannot write {path} ({exc.strerror or exc}); choose a folder you can write to.") from None
 
 
-def pack_files(store: Store, area: str, month: str | None = None, suppress_under: int | None = None) -> dict:
+def pack_files(store: Store, area: str, month: str | None = None, suppress_under: int | None = None,
+               register=None, last_meeting=None) -> dict:
     """The pack as the page offers it: HTML to show, PDF and CSV (and HTML) to download."""
-    pack = build_pack(store, area, month, suppress_under)
+    pack = build_pack(store, area, month, suppress_under, register=register, last_meeting=last_meeting)
     return {
         "area": pack.area,
         "month": pack.month,
@@ -949,4 +1014,5 @@ def pack_files(store: Store, area: str, month: str | None = None, suppress_under
         "csv": numbers_csv(pack),
         "pages": page_count(pack),
         "summary": list(pack.summary),
+        "follow_up": pack.follow_up.sentence() if pack.follow_up is not None else None,
     }

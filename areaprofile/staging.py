@@ -1,10 +1,11 @@
 """The crime rows of one build, kept in DuckDB from the street files to the new store.
 
-Rows never become Python objects: each file is streamed into a staging table
+Rows never become Python objects: each file is streamed into its own staging table
 (``sources.street_stream``), months kept from the previous store are copied across in Arrow
 batches, and each distinct (LSOA code, snap point) is placed once (``areas.place_rows``) and
-joined back to its rows. DuckDB works within ``MEMORY_LIMIT`` and spills to the work folder,
-so the build's memory stays flat however many rows the force has.
+joined back to its rows; ``crimes`` is written by one sorted ``CREATE TABLE AS``. DuckDB works
+within ``MEMORY_LIMIT`` and spills to the work folder (its sort and its buffers alike), so the
+build's memory stays flat however many rows or months the force has.
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ READERS = 2
 NO_LOCATION = 999.0
 STORE_FILE = "store.duckdb"
 _STAGING = "staging"
+_LA_TABLE = f"{_STAGING}.la_lsoa"
+_POINTS_TABLE = f"{_STAGING}.placed_points"
 _PLACED = ["lsoa", "lsoa11", "ward_code", "ward", "area", "easting", "northing"]
+_KEY = f"r.lsoa_code = p.lsoa_code AND coalesce(r.lon, {NO_LOCATION}) = p.key_lon AND coalesce(r.lat, {NO_LOCATION}) = p.key_lat"
 
 
 class Staging:
@@ -40,12 +44,12 @@ class Staging:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         self.store_file = self.work_dir / STORE_FILE
         self._staging_file = self.work_dir / "staging.duckdb"
+        self._tables: dict[str, tuple[str, str]] = {}  # file key -> (month, staging table)
         self.con = duckdb.connect(str(self.store_file))
         self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         self.con.execute(f"SET temp_directory = '{_quoted(self.work_dir / 'spill')}'")
-        self.con.execute("SET preserve_insertion_order = false")
         self.con.execute(f"ATTACH '{_quoted(self._staging_file)}' AS {_STAGING}")
-        street_stream.create_tables(self.con, la_lsoa_codes, schema=_STAGING)
+        street_stream.create_la_table(self.con, _LA_TABLE, la_lsoa_codes)
 
     def __enter__(self) -> Staging:
         return self
@@ -58,77 +62,82 @@ class Staging:
             self.con.close()
             self.con = None
 
-    def add_files(self, files: list[StreetFile]) -> list[street_stream.FileFigures]:
-        """Stream the files into the staging table, two at a time; the first failure (in file order) is raised."""
-        unpack_dir = self.work_dir / "unpacked"
+    def _table_for(self, key: str, month: str) -> str:
+        table = f"{_STAGING}.rows_{len(self._tables)}"
+        street_stream.create_rows_table(self.con, table)
+        self._tables[key] = (month, table)
+        return table
 
-        def one(street_file: StreetFile) -> street_stream.FileFigures:
+    def add_files(self, files: list[StreetFile]) -> list[street_stream.FileFigures]:
+        """Stream the files into their staging tables, two at a time; the first failure (in file order) is raised."""
+        unpack_dir = self.work_dir / "unpacked"
+        tables = [self._table_for(street_stream.file_key(f), f.month) for f in files]
+
+        def one(street_file: StreetFile, table: str) -> street_stream.FileFigures:
             cursor = self.con.cursor()
             try:
-                return street_stream.stage_file(cursor, street_file, unpack_dir, schema=_STAGING)
+                return street_stream.stage_file(cursor, street_file, unpack_dir, table, _LA_TABLE)
             finally:
                 cursor.close()
 
         with ThreadPoolExecutor(max_workers=READERS) as pool:
-            return list(pool.map(one, files))
+            return list(pool.map(one, files, tables))
 
     def add_stored(self, previous: duckdb.DuckDBPyConnection, file_keys: list[str]) -> None:
         """Copy the rows of months kept from the previous store, in Arrow batches (they are placed again)."""
-        if not file_keys:
-            return
-        placeholders = ",".join("?" * len(file_keys))
         columns = ", ".join(
             "longitude AS lon" if c == "lon" else "latitude AS lat" if c == "lat" else c for c in street_stream.ROW_COLUMNS
         )
-        reader = previous.sql(
-            f"SELECT {columns} FROM crimes WHERE file_key IN ({placeholders})", params=file_keys
-        ).to_arrow_reader(100_000)
-        self.con.register("stored_rows", reader)
-        try:
-            self.con.execute(f"INSERT INTO {_STAGING}.staged_rows SELECT * FROM stored_rows")
-        finally:
-            self.con.unregister("stored_rows")
+        for key in file_keys:
+            table = self._table_for(key, key.split("/", 1)[0])
+            reader = previous.sql(f"SELECT {columns} FROM crimes WHERE file_key = ?", params=[key]).to_arrow_reader(100_000)
+            self.con.register("stored_rows", reader)
+            try:
+                self.con.execute(f"INSERT INTO {table} SELECT * FROM stored_rows")
+            finally:
+                self.con.unregister("stored_rows")
+
+    def _all_rows(self, columns: str) -> str:
+        return " UNION ALL ".join(f"SELECT {columns} FROM {table}" for _, table in self._tables.values())
 
     def per_file(self) -> pd.DataFrame:
         """Rows kept and repeated Crime IDs (blank IDs, as for ASB, are not repeats) per file."""
+        if not self._tables:
+            return pd.DataFrame({"file_key": [], "rows_kept": [], "repeated_crime_ids": []})
         return self.con.execute(
             f"""
             SELECT file_key, count(*) AS rows_kept,
                    count(crime_id) FILTER (crime_id <> '') - count(DISTINCT crime_id) FILTER (crime_id <> '')
                        AS repeated_crime_ids
-            FROM {_STAGING}.staged_rows GROUP BY file_key
+            FROM ({self._all_rows("file_key, crime_id")}) GROUP BY file_key
             """
         ).df()
 
     def write_crimes(self, geography: Geography) -> None:
-        """Place each distinct (LSOA code, snap point) once and write ``crimes`` sorted for the queries."""
+        """Place each distinct (LSOA code, snap point) once and write ``crimes``, sorted for the queries
+        (by month, area, crime type: DuckDB's zone maps then skip most of the table for a period)."""
         points = self.con.execute(
             f"""
             SELECT DISTINCT lsoa_code, lon, lat, coalesce(lon, {NO_LOCATION}) AS key_lon, coalesce(lat, {NO_LOCATION}) AS key_lat
-            FROM {_STAGING}.staged_rows
+            FROM ({self._all_rows("lsoa_code, lon, lat")})
             """
         ).df()
         placed = place_rows(points, geography)
-        self.con.register("placed_points", placed[["lsoa_code", "key_lon", "key_lat", *_PLACED]])
+        self.con.register("placed_frame", placed[["lsoa_code", "key_lon", "key_lat", *_PLACED]])
         try:
-            self._check_placed(placed)
-            self.con.execute(
-                f"""
-                CREATE TABLE crimes AS
-                SELECT r.crime_id, r.month, r.reported_by, r.falls_within, r.lon AS longitude, r.lat AS latitude,
-                       r.location, r.lsoa_code, r.lsoa_name, r.crime_type, r.last_outcome, r.context, r.file_key,
-                       p.lsoa::VARCHAR AS lsoa, p.lsoa11::VARCHAR AS lsoa11, p.ward_code::VARCHAR AS ward_code,
-                       p.ward::VARCHAR AS ward, p.area::VARCHAR AS area,
-                       p.easting::DOUBLE AS easting, p.northing::DOUBLE AS northing
-                FROM {_STAGING}.staged_rows r
-                JOIN placed_points p
-                  ON r.lsoa_code = p.lsoa_code
-                 AND coalesce(r.lon, {NO_LOCATION}) = p.key_lon AND coalesce(r.lat, {NO_LOCATION}) = p.key_lat
-                ORDER BY r.month, area, r.crime_type
-                """
-            )
+            self.con.execute(f"CREATE TABLE {_POINTS_TABLE} AS SELECT * FROM placed_frame")
         finally:
-            self.con.unregister("placed_points")
+            self.con.unregister("placed_frame")
+        self._check_placed(placed)
+
+        empty = f"{_STAGING}.no_rows"  # gives ``crimes`` its columns even when no file has a row
+        street_stream.create_rows_table(self.con, empty)
+        tables = [table for _, table in self._tables.values()] or [empty]
+        # One statement writes the table straight into its blocks (no WAL); the sort spills to the
+        # work folder beyond MEMORY_LIMIT.
+        self.con.execute(f"CREATE TABLE crimes AS {_placed_rows(tables)} ORDER BY r.month, area, r.crime_type")
+        for table in [empty, _POINTS_TABLE, _LA_TABLE, *(t for _, t in self._tables.values())]:
+            self.con.execute(f"DROP TABLE {table}")  # so that detaching has nothing to checkpoint
         self.con.execute(f"DETACH {_STAGING}")
         self._staging_file.unlink(missing_ok=True)
         Path(str(self._staging_file) + ".wal").unlink(missing_ok=True)
@@ -137,12 +146,8 @@ class Staging:
         unplaced = placed[placed["area"].isna() | placed["lsoa"].isna()]
         if len(unplaced):
             rows = self.con.execute(
-                f"""
-                SELECT count(*) FROM {_STAGING}.staged_rows r JOIN placed_points p
-                  ON r.lsoa_code = p.lsoa_code
-                 AND coalesce(r.lon, {NO_LOCATION}) = p.key_lon AND coalesce(r.lat, {NO_LOCATION}) = p.key_lat
-                WHERE p.area IS NULL OR p.lsoa IS NULL
-                """
+                f"SELECT count(*) FROM ({self._all_rows('lsoa_code, lon, lat')}) r JOIN {_POINTS_TABLE} p ON {_KEY} "
+                "WHERE p.area IS NULL OR p.lsoa IS NULL"
             ).fetchall()[0][0]
             raise AreaprofileError(
                 f"{rows} rows could not be placed in an area (e.g. LSOA {unplaced['lsoa_code'].iloc[0]}); "
@@ -155,6 +160,18 @@ class Staging:
         self.close()
         shutil.rmtree(self.work_dir / "spill", ignore_errors=True)
         return self.store_file
+
+
+def _placed_rows(tables: list[str]) -> str:
+    """The staged rows of ``tables`` with their placement: the columns of ``crimes``, in its order."""
+    rows = " UNION ALL ".join(f"SELECT * FROM {table}" for table in tables)
+    return f"""
+        SELECT r.crime_id, r.month, r.reported_by, r.falls_within, r.lon AS longitude, r.lat AS latitude,
+               r.location, r.lsoa_code, r.lsoa_name, r.crime_type, r.last_outcome, r.context, r.file_key,
+               p.lsoa::VARCHAR AS lsoa, p.lsoa11::VARCHAR AS lsoa11, p.ward_code::VARCHAR AS ward_code,
+               p.ward::VARCHAR AS ward, p.area::VARCHAR AS area, p.easting::DOUBLE AS easting, p.northing::DOUBLE AS northing
+        FROM ({rows}) r JOIN {_POINTS_TABLE} p ON {_KEY}
+    """
 
 
 def _quoted(path: Path) -> str:

@@ -191,7 +191,7 @@ def _geography(sources: list[Path], partnership: Partnership, previous, report: 
         if source.is_dir():
             files = _reference_files(source, partnership)
             if files.has_all_required():
-                report.say(f"Boundaries and population for {partnership.la_name} read from {source}.")
+                report.say(f"Boundaries and population read from {source} ({partnership.la_name}, {partnership.la_code}).")
                 geography = build_geography(files, partnership)
                 geography.reference_paths = {k: str(v) for k, v in files.paths.items() if v}
                 return geography

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import html
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -17,6 +17,9 @@ from areaprofile import partnership, profile, query, update_log
 from areaprofile.config import ASB, CRIME_TYPES
 from areaprofile.errors import AreaprofileError
 from areaprofile.periods import PRESETS, Period, financial_year_period, financial_years, label, preset_period
+
+if TYPE_CHECKING:  # altair loads (0.3 s) only on pages that draw a chart, not on the map's first visit
+    import altair as alt
 
 #: Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 CRIME_COLOUR = "#0072B2"
@@ -26,6 +29,46 @@ NEUTRAL_COLOUR = "#009E73"
 TYPE_MODES = ("All crime and ASB", "All crime (excluding ASB)", "Anti-social behaviour only", "Choose types")
 _MODE_PARAM = {"All crime and ASB": "all", "All crime (excluding ASB)": "all-crime", "Anti-social behaviour only": "asb", "Choose types": "chosen"}
 _PRESET_PARAM = {"Last month": "last-month", "Last 3 months": "last-3-months", "Last 12 months": "last-12-months", "Financial year": "financial-year", "Custom": "custom"}
+
+
+#: A clear focus ring on every control the keyboard reaches (WCAG 2.4.7). Streamlit's own marks a
+#: focused page link, radio button or toggle only with a faint grey background. Radio buttons and
+#: toggles hide their real input, so the ring goes round its label; text inputs and select boxes
+#: keep their own (a coloured border), so they are left out.
+FOCUS_CSS = """<style>
+a:focus-visible, button:focus-visible, summary:focus-visible, [tabindex]:focus-visible,
+label:has(input[type=checkbox]:focus-visible, input[type=radio]:focus-visible)
+{outline: 3px solid #0b5394 !important; outline-offset: 2px !important;}
+.ap-table {overflow-x: auto; max-width: 100%;}
+.ap-table table {border-collapse: collapse; font-size: 0.9rem;}
+.ap-table caption {text-align: left; font-weight: 600; padding: 0 0 0.4rem;}
+.ap-table th, .ap-table td {border-bottom: 1px solid #d6d6d6; padding: 0.3rem 0.75rem 0.3rem 0; text-align: left;
+  vertical-align: top;}
+.ap-table thead th {border-bottom: 2px solid #555;}
+.ap-table tbody th {font-weight: normal;}
+.ap-table .ap-num {text-align: right; font-variant-numeric: tabular-nums;}
+</style>"""
+
+
+def page_style() -> None:
+    """Add the app-wide style rules (call once per run, before anything is drawn)."""
+    st.html(FOCUS_CSS)
+
+
+def page_links(sections: dict[str, list]) -> None:
+    """The page list at the top of the sidebar: each section's name, then its pages as links.
+
+    Drawn here rather than by ``st.navigation``'s own menu because Streamlit 1.67 puts a
+    sectioned menu's <li> items inside <div>s inside its <ul>, which screen readers and axe-core
+    reject (WCAG 1.3.1); plain links under a bold label carry the same structure correctly.
+    """
+    with st.sidebar:
+        for section, section_pages in sections.items():
+            with st.container(gap="xsmall"):  # 28 px between links: WCAG 2.5.8 target spacing
+                st.markdown(f"**{section}**")
+                for page in section_pages:
+                    st.page_link(page, width="stretch")
+        st.divider()
 
 
 # ---- the store ------------------------------------------------------------------------------
@@ -65,6 +108,14 @@ def store() -> query.Store:
         st.stop()
 
 
+def progress(sentence: str):
+    """Say in words what a slow step is doing while it runs (a spinner with ``sentence`` and the
+    seconds so far). Only steps that take over half a second show it, so cached answers do not
+    flicker. Needed because ``client.toolbarMode = "minimal"`` also hides Streamlit's own
+    running indicator."""
+    return st.spinner(sentence, show_time=True)
+
+
 def page_title() -> str:
     """The browser tab's title: the partnership of the store this app serves."""
     try:
@@ -91,8 +142,8 @@ def how_many(n: int) -> str:
 
 def csv_scheme_part() -> str:
     """'<scheme id>-' for download names when the partnership offers several area schemes, else ''."""
-    current = store()
-    return f"{partnership.of_store(current).scheme(current.scheme or None).id}-" if len(settings().schemes) > 1 else ""
+    current = settings()
+    return f"{store().scheme or current.default_scheme.id}-" if len(current.schemes) > 1 else ""
 
 
 def everywhere() -> str:
@@ -111,16 +162,19 @@ def friendly_errors():
 
 
 #: Package modules whose functions pages may call through :func:`get` (each takes the store first).
-_MODULES = ("profile", "concerns", "report", "hotspots", "hotspot_accuracy", "update_log", "completeness", "outcomes", "seasonal",
-            "repeat_places")
+_MODULES = ("profile", "concerns", "report", "pack_process", "hotspots", "hotspot_accuracy", "update_log",
+            "live_concerns", "completeness", "outcomes", "seasonal", "repeat_places")
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def cached(function_name: str, store_version: str, *args, _store: query.Store, **kwargs):
+#: Bounded both ways, so a long-running server's memory has a ceiling (a pack is ~0.5 MB).
+@st.cache_data(show_spinner=False, max_entries=512, max_size="64MiB")
+def cached(function_name: str, store_version: str, *args, _store: query.Store, _register=None, **kwargs):
     """Call ``<module>.<function>`` (default module: profile) once per store version and arguments.
 
     ``_store`` (not hashed) is the store whose version is ``store_version``: the answer is
-    computed from exactly the file the key names, never from one swapped in meanwhile.
+    computed from exactly the file the key names, never from one swapped in meanwhile. With
+    ``_register`` the function is also given ``register=`` (then ``store_version`` names the
+    register's latest change too).
     """
     import importlib
 
@@ -128,16 +182,35 @@ def cached(function_name: str, store_version: str, *args, _store: query.Store, *
     if module_name not in ("", *_MODULES):
         raise AreaprofileError(f"No such package function: {function_name}.")
     module = importlib.import_module(f"areaprofile.{module_name or 'profile'}")
+    if _register is not None:
+        kwargs["register"] = _register
     return getattr(module, name)(_store, *args, **kwargs)
 
 
 def get(function_name: str, *args, **kwargs):
     """``get("headlines", selection)`` or ``get("concerns.concern_evidence", selection)``: cached."""
     current = store()
-    # The update run log lives beside the store: a recorded check changes 'last checked' without a rebuild.
-    version = f"{current.version}|{update_log.log_version(current.path)}"
     with friendly_errors():
-        return cached(function_name, version, *args, _store=current, **kwargs)
+        return cached(function_name, cache_version(current), *args, _store=current, **kwargs)
+
+
+def cache_version(current: query.Store) -> str:
+    """What :func:`cached` keys on besides the call: the store's version and its update log's."""
+    # The update run log lives beside the store: a recorded check changes 'last checked' without a rebuild.
+    return f"{current.version}|{update_log.log_version(current.path)}"
+
+
+def get_with_register(function_name: str, *args, **kwargs):
+    """Like :func:`get` for functions that also read the concerns register (``register=``):
+    cached per store version and register change, so an edit shows on the next run."""
+    from areaprofile import ui_signin
+    from areaprofile.register.changes import latest_change
+
+    current = store()
+    register = ui_signin.register()
+    with friendly_errors():
+        version = f"{current.version}|{update_log.log_version(current.path)}|{register.url}|{latest_change(register)}"
+        return cached(function_name, version, *args, _store=current, _register=register, **kwargs)
 
 
 # ---- the sidebar selection --------------------------------------------------------------------
@@ -263,16 +336,68 @@ def source_line() -> str:
 # ---- charts with their words and tables ----------------------------------------------------
 
 
+def literal(text) -> str:
+    """People's text for st.markdown / st.write, shown as typed: markdown and HTML characters are
+    escaped (no links, emphasis or tags), and line breaks kept."""
+    escaped = "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in str(text))
+    return escaped.replace("\n", "  \n")
+
+
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:")
+
+
 def active_title(sentence: str) -> None:
     st.markdown(f"**{html.escape(sentence)}**")
 
 
+def _cell(value) -> str:
+    """One value as table text: whole numbers with thousands separators, others to 1 decimal."""
+    value = value.item() if hasattr(value, "item") else value  # numpy scalars to Python ones
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return "–"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return str(value)
+
+
+def light_table(frame: pd.DataFrame, caption: str) -> str:
+    """``frame`` as a plain, accessible HTML table: a <caption>, column headers with
+    scope="col" and each row's first cell as its header (scope="row"). Every value is escaped.
+
+    For tables that need no sorting or scrolling: unlike ``st.dataframe`` it does not make the
+    browser load Streamlit's 1.7 MB data-grid code, and its text is real text (found, copied,
+    read aloud, zoomed). Wide tables scroll sideways inside a focusable region on a phone.
+    """
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+               for c in frame.columns[1:]]
+    head = "".join(f'<th scope="col"{cls}>{html.escape(str(c))}</th>' for c, cls in
+                   zip(frame.columns, ["", *(' class="ap-num"' if n else "" for n in numeric)]))
+    rows = []
+    for record in frame.itertuples(index=False):
+        first, *rest = (_cell(v) for v in record)
+        rows.append(f'<tr><th scope="row">{html.escape(first)}</th>' + "".join(
+            f'<td class="ap-num">{html.escape(c)}</td>' if num else f"<td>{html.escape(c)}</td>"
+            for c, num in zip(rest, numeric)) + "</tr>")
+    label = html.escape(caption, quote=True)
+    return (f'<div class="ap-table" role="region" aria-label="{label}" tabindex="0"><table>'
+            f"<caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></div>")
+
+
 def table_alternative(frame: pd.DataFrame, label_text: str = "Show this as a table") -> None:
+    """The numbers behind a chart or map, in a closed expander, as a light table."""
+    what = label_text.removeprefix("Show ").removesuffix(" as a table")
     with st.expander(label_text):
-        st.dataframe(frame, hide_index=True, width="stretch")
+        st.html(light_table(frame, "The numbers in the chart above" if what == "this" else what[:1].upper() + what[1:]))
 
 
 def trend_chart(trend: pd.DataFrame) -> alt.Chart:
+    import altair as alt
+
     long = trend.melt("Month", var_name="Records", value_name="Count")
     long["Month"] = pd.to_datetime(long["Month"] + "-01")
     domain = [profile.CRIME_LABEL, profile.ASB_LABEL]
@@ -289,6 +414,8 @@ def trend_chart(trend: pd.DataFrame) -> alt.Chart:
 
 
 def bar_chart(frame: pd.DataFrame, category: str, value: str, colour: str = CRIME_COLOUR) -> alt.Chart:
+    import altair as alt
+
     base = alt.Chart(frame).encode(
         y=alt.Y(f"{category}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
         x=alt.X(f"{value}:Q", title=value),
@@ -312,6 +439,8 @@ def season_chart(profile_table: pd.DataFrame) -> alt.Chart:
 
 
 def funnel_chart(points: pd.DataFrame, curves: pd.DataFrame) -> alt.Chart:
+    import altair as alt
+
     limits = alt.Chart(curves).encode(x=alt.X("Residents:Q", title="Residents (Census 2021)"))
     dash = alt.StrokeDash("Limit:N", scale=alt.Scale(domain=["95% limits", "99.8% limits"], range=[[6, 3], [2, 2]]),
                           legend=alt.Legend(orient="bottom", title=None))

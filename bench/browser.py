@@ -1,22 +1,29 @@
-"""Browser figures: time from navigation to map polygons in Debian Chromium, and the app's memory.
+"""Browser figures on one fresh server: first map after a spawn, map load, re-colour on a period
+change, bytes sent, and the server's memory. Debian Chromium, the browser-test harness.
 
-Uses the browser-test harness (tests/browser/conftest.py): ``start_streamlit`` runs app.py on
-127.0.0.1 with the bench store, Playwright drives /usr/bin/chromium (never a downloaded
-browser), every request off the machine is refused, and the map's iframe (``AppPage.map_frame``)
-is polled every 50 ms for its ``path.leaflet-interactive`` polygons.
+Uses the browser-test harness (tests/browser/conftest.py): ``start_streamlit`` runs the app as
+it is served for real (``serve.py``: caches warmed at start-up) on 127.0.0.1 with the bench store,
+Playwright drives /usr/bin/chromium (never a downloaded browser), every request off the machine is
+refused, and the map's iframe (``AppPage.map_frame``) is polled every 50 ms for its
+``path.leaflet-interactive`` polygons.
 
-- navigation -> polygons, /map: from ``page.goto`` until the map (all of B&NES, five areas)
-  has its polygons drawn; the first visit after the server starts is the cold one, later visits
-  (each in a new browser context, so a new Streamlit session) are warm.
-- LSOA level: on the open map page, from clicking "LSOAs" in the Show radio until every
-  B&NES LSOA polygon is drawn.
-- app memory: the Streamlit server process's peak resident set (VmHWM from /proc) after every
-  page registered in app.py has been visited with three selections (quick: three pages), and
-  its resident set at the end.
+- spawn -> first map: from starting the server process until the first visitor's /map (sent as
+  soon as ``/_stcore/health`` answers) has its five area polygons drawn.
+- load -> map: ``page.goto('/map')`` until the polygons are drawn; the first visit is the cold
+  one, later visits (each a new browser context: a new Streamlit session, an empty HTTP cache) warm.
+- change -> re-coloured: on the open map, from choosing "Last 12 months" in the sidebar until the
+  map's legend names the new period (the shapes are re-coloured in the same step).
+- bytes: what the browser received (Chrome DevTools protocol: HTTP bytes on the wire, plus
+  WebSocket frame payloads), for a warm load of /map and for one period change.
+- LSOA level: on the open map page, from clicking "LSOAs" until every B&NES LSOA polygon is drawn.
+- app memory: the Streamlit server process's peak resident set (VmHWM from /proc, MiB) after every
+  page registered in app.py has been visited with three selections (quick: three pages) and a
+  forum-update PDF has been downloaded, and its resident set at the end.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import statistics
 import sys
@@ -48,7 +55,12 @@ def visits(quick: bool = False) -> list[str]:
 
 @dataclass
 class BrowserFigures:
+    spawn_to_first_map: float | None = None
     nav_to_polygons: list[float] = field(default_factory=list)  # first one is cold
+    change_to_recoloured: list[float] = field(default_factory=list)
+    load_bytes: list[int] = field(default_factory=list)  # warm loads of /map
+    change_bytes: list[int] = field(default_factory=list)
+    pack_downloaded: bool = False
     lsoa_click_to_polygons: list[float] = field(default_factory=list)
     lsoa_polygons: int = 0
     visits: list[str] = field(default_factory=list)
@@ -87,7 +99,7 @@ def available() -> str | None:
 
 
 def rss_mb(pid: int) -> tuple[float | None, float | None]:
-    """(peak, current) resident set of a process in MB, from /proc/<pid>/status."""
+    """(peak, current) resident set of a process in MiB, from /proc/<pid>/status."""
     try:
         text = Path(f"/proc/{pid}/status").read_text()
     except OSError:
@@ -125,6 +137,57 @@ def _wait_for_paths(app, count: int, timeout_s: float = 60) -> None:
     raise TimeoutError(f"the map drew {found} of {count} polygons in {timeout_s:.0f} s")
 
 
+class ByteCounter:
+    """Bytes a page receives: HTTP on the wire (cache hits count 0) and WebSocket frame payloads."""
+
+    def __init__(self, page):
+        self.http = self.websocket = 0
+        session = page.context.new_cdp_session(page)
+        session.on("Network.loadingFinished", self._http)
+        session.on("Network.webSocketFrameReceived", self._frame)
+        session.send("Network.enable")
+
+    def _http(self, event) -> None:
+        self.http += int(event.get("encodedDataLength") or 0)
+
+    def _frame(self, event) -> None:
+        response = event.get("response") or {}
+        data = response.get("payloadData") or ""
+        self.websocket += len(base64.b64decode(data)) if response.get("opcode") == 2 else len(data.encode())
+
+    @property
+    def total(self) -> int:
+        return self.http + self.websocket
+
+    def reset(self) -> None:
+        self.http = self.websocket = 0
+
+
+def _legend(app) -> str:
+    try:
+        return app.map_frame(0, timeout_ms=5000).evaluate(
+            "() => { const l = document.querySelector('.ap-legend'); return l ? l.innerText : ''; }")
+    except Exception:  # the frame is being replaced
+        return ""
+
+
+def _change_period(app, option: str, timeout_s: float = 60) -> float:
+    """Choose ``option`` in the sidebar's Period; seconds until the map's legend has changed."""
+    before = _legend(app)
+    app.page.locator("[data-testid='stSidebar']").get_by_role("combobox", name="Period").click()
+    chosen = app.page.get_by_role("option", name=option, exact=True)
+    chosen.wait_for()
+    started = time.monotonic()
+    chosen.click()
+    deadline = started + timeout_s
+    while time.monotonic() < deadline:
+        now = _legend(app)
+        if now and now != before:
+            return time.monotonic() - started
+        time.sleep(0.02)
+    raise TimeoutError(f"the map's legend did not change within {timeout_s:.0f} s")
+
+
 def measure(store_path: Path, runs: int, lsoa_count: int, log=print, quick: bool = False) -> BrowserFigures:
     pages_to_visit = visits(quick)
     figures = BrowserFigures(lsoa_polygons=lsoa_count, visits=pages_to_visit)
@@ -135,46 +198,67 @@ def measure(store_path: Path, runs: int, lsoa_count: int, log=print, quick: bool
     from playwright.sync_api import sync_playwright
 
     chromium_args, AppPage, is_local, start_streamlit = _harness()
-    server = start_streamlit("app.py", env={"AREAPROFILE_STORE": str(store_path)})
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=chromium_args)
-            try:
-                def open_page(path: str, wait_idle: bool = True) -> tuple[object, AppPage]:
-                    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-                    context.route("**/*", lambda r: r.continue_() if is_local(r.request.url) else r.abort("blockedbyclient"))
-                    page = context.new_page()
-                    app = AppPage(page=page, server=server, opened_at=time.monotonic())
-                    page.goto(server.url + path, wait_until="commit")
-                    return context, app
+    # The browser starts first, so the spawn -> first map figure is the server's alone.
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=chromium_args)
+        spawned = time.monotonic()
+        server = start_streamlit("serve.py", env={"AREAPROFILE_STORE": str(store_path)})
+        try:
+            def open_page(path: str) -> tuple[object, AppPage, ByteCounter]:
+                context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+                context.route("**/*", lambda r: r.continue_() if is_local(r.request.url) else r.abort("blockedbyclient"))
+                page = context.new_page()
+                counter = ByteCounter(page)
+                app = AppPage(page=page, server=server, opened_at=time.monotonic())
+                page.goto(server.url + path, wait_until="commit")
+                return context, app, counter
 
-                for i in range(runs + 1 if runs > 1 else 1):  # runs=1 (--quick): the cold visit only
-                    context, app = open_page("/map")
+            for i in range(runs + 1 if runs > 1 else 1):  # runs=1 (--quick): the cold visit only
+                context, app, counter = open_page("/map")
+                _wait_for_paths(app, 5)
+                figures.nav_to_polygons.append(time.monotonic() - app.opened_at)
+                if i == 0:
+                    figures.spawn_to_first_map = time.monotonic() - spawned
+                app.wait_until_idle()
+                if i > 0 or runs == 1:
+                    figures.load_bytes.append(counter.total)
+                counter.reset()
+                figures.change_to_recoloured.append(_change_period(app, "Last 12 months"))
+                app.wait_until_idle()
+                figures.change_bytes.append(counter.total)
+                app.page.locator("[data-testid='stRadio'] label").filter(has_text=LSOA_LABEL).first.click()
+                started = time.monotonic()
+                _wait_for_paths(app, lsoa_count)
+                figures.lsoa_click_to_polygons.append(time.monotonic() - started)
+                context.close()
+            warm = f"{figures.warm:.2f} s" if figures.warm is not None else "not taken (quick)"
+            log(f"browser: spawn to first map {figures.spawn_to_first_map:.2f} s; /map polygons cold "
+                f"{figures.cold:.2f} s, warm {warm}; period change {statistics.median(figures.change_to_recoloured):.2f} s, "
+                f"{statistics.median(figures.change_bytes) / 1024:.0f} KiB; LSOA click to polygons "
+                f"{statistics.median(figures.lsoa_click_to_polygons):.2f} s")
+            for path in pages_to_visit:
+                before = rss_mb(server.process.pid)[1] or 0.0
+                context, app, _counter = open_page(path)
+                app.wait_until_idle()
+                if path.startswith("/map"):
                     _wait_for_paths(app, 5)
-                    figures.nav_to_polygons.append(time.monotonic() - app.opened_at)
-                    if i < max(1, runs):
-                        app.wait_until_idle()
-                        app.page.locator("[data-testid='stRadio'] label").filter(has_text=LSOA_LABEL).first.click()
-                        started = time.monotonic()
-                        _wait_for_paths(app, lsoa_count)
-                        figures.lsoa_click_to_polygons.append(time.monotonic() - started)
-                    context.close()
-                warm = f"{figures.warm:.2f} s" if figures.warm is not None else "not taken (quick)"
-                log(f"browser: /map polygons cold {figures.cold:.2f} s, warm {warm}; "
-                    f"LSOA click to polygons {statistics.median(figures.lsoa_click_to_polygons):.2f} s")
-                for path in pages_to_visit:
-                    before = rss_mb(server.process.pid)[1] or 0.0
-                    context, app = open_page(path)
-                    app.wait_until_idle()
-                    if path.startswith("/map"):
-                        _wait_for_paths(app, 5)
-                    context.close()
-                    figures.rss_growth.append((path.split("?")[0], (rss_mb(server.process.pid)[1] or 0.0) - before))
-            finally:
-                browser.close()
-        figures.peak_rss_mb, figures.end_rss_mb = rss_mb(server.process.pid)
-    finally:
-        server.stop()
+                context.close()
+                figures.rss_growth.append((path.split("?")[0], (rss_mb(server.process.pid)[1] or 0.0) - before))
+            if quick:  # one month cannot make a pack; the full run downloads one
+                figures.peak_rss_mb, figures.end_rss_mb = rss_mb(server.process.pid)
+                return figures
+            before = rss_mb(server.process.pid)[1] or 0.0
+            context, app, _counter = open_page("/forum-update")
+            app.wait_until_idle(timeout_ms=180_000)
+            with app.page.expect_download(timeout=180_000) as download:
+                app.page.get_by_role("button", name="Download PDF").click()
+            figures.pack_downloaded = download.value.suggested_filename.endswith(".pdf")
+            context.close()
+            figures.rss_growth.append(("/forum-update PDF", (rss_mb(server.process.pid)[1] or 0.0) - before))
+            figures.peak_rss_mb, figures.end_rss_mb = rss_mb(server.process.pid)
+        finally:
+            server.stop()
+            browser.close()
     return figures
 
 

@@ -1,9 +1,10 @@
-"""Scale: the same build and counts queries at 1x, 10x and 100x the B&NES volume.
+"""Scale: the same build and counts queries at 1x, 10x and 100x a partnership's volume.
 
-The B&NES boundaries cannot hold more places, so the volume grows inside them: for each real
-month a synthetic street file is written (into a temporary folder, never committed) that keeps
-every real B&NES row and adds the rest of the Avon and Somerset rows relabelled to B&NES LSOAs,
-then further copies of those rows, until the month holds ``factor`` times its real B&NES rows.
+The partnership's boundaries cannot hold more places, so the volume grows inside them: for each
+real month a synthetic street file is written (into a temporary folder, never committed) that
+keeps every real row of the LA and adds the rest of the Avon and Somerset rows relabelled to the
+LA's LSOAs, then further copies of those rows, until the month holds ``factor`` times its real
+rows. ``--la`` picks the partnership (default B&NES; E06000023 is Bristol).
 
 - Relabelling is round-robin: each other LSOA in the month's file is given one of the B&NES
   LSOA codes seen in that same month (so the code vintage, 2011 or 2021, matches the file) and
@@ -12,10 +13,11 @@ then further copies of those rows, until the month holds ``factor`` times its re
 - Copies beyond the first get a distinct Crime ID (blank IDs, as for ASB, stay blank).
 - Rows without a location are kept once, as in the real file (the build counts and drops them).
 
-Then ``areaprofile.store.build`` runs on those files exactly as on real ones, and the counts
-queries of bench/run.py run on the store. Run alone:
+Then ``areaprofile build`` runs on those files exactly as on real ones, each time in a fresh
+process whose peak resident memory (VmHWM, DuckDB's buffers included) is the build's peak, and
+the counts queries of bench/run.py run on the store. Run alone:
 
-    .venv/bin/python bench/scale.py [--factors 1,10,100] [--runs 3] [--quick]
+    .venv/bin/python bench/scale.py [--factors 1,10,100] [--runs 3] [--la E06000023]
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ import pyarrow as pa  # noqa: E402
 import pyarrow.csv as pacsv  # noqa: E402
 
 from areaprofile import query  # noqa: E402
+from areaprofile.partnership import default_la_code  # noqa: E402
 from areaprofile.sources.police_uk import STREET_COLUMNS, find_street_files, read_bytes  # noqa: E402
 from areaprofile.store import build  # noqa: E402
 
@@ -58,6 +61,8 @@ class ScaleResult:
     store_bytes: int
     counts_ms: dict[str, float]
     peak_rss_mb: float | None = None
+    la_name: str = ""
+    cpu_seconds: float | None = None
 
     @property
     def build_median(self) -> float:
@@ -65,7 +70,7 @@ class ScaleResult:
 
 
 def la_codes(store: query.Store) -> set[str]:
-    """B&NES LSOA codes, 2011 and 2021 (the codes a build keeps)."""
+    """The LA's LSOA codes, 2011 and 2021 (the codes a build keeps)."""
     return set(store.sql("SELECT code FROM lsoa")["code"]) | set(store.sql("SELECT code FROM lsoa11")["code"])
 
 
@@ -169,27 +174,22 @@ def time_counts(store: query.Store, runs: int) -> dict[str, float]:
     return out
 
 
-def run_factor(source: Path, workdir: Path, codes: set[str], factor: int, runs: int) -> ScaleResult:
+def run_factor(source: Path, workdir: Path, codes: set[str], factor: int, runs: int, la_code: str = "",
+               la_name: str = "") -> ScaleResult:
     """Write the scaled files, build (``runs`` times, each in a fresh process), time counts."""
-    import subprocess
-
     scaled = workdir / f"x{factor}"
     started = time.perf_counter()
     files, csv_bytes = write_scaled_source(source, scaled, codes, factor)
     write_seconds = time.perf_counter() - started
     store_path = workdir / f"x{factor}.duckdb"
     builds = []
+    cpus = []
     peak = None
     for _ in range(runs):
-        # A fresh process per build: memory from one build does not carry into the next, and the
-        # child's peak RSS is the build's peak memory.
-        result = subprocess.run(
-            [sys.executable, "-c", _BUILD_CHILD, str(scaled), str(store_path)],
-            check=True, capture_output=True, text=True,
-        )
-        seconds, rss = result.stdout.strip().splitlines()[-1].split()[1:]
-        builds.append(float(seconds))
-        peak = max(peak or 0.0, float(rss))
+        seconds, rss, cpu = build_in_child(scaled, store_path, la_code)
+        builds.append(seconds)
+        cpus.append(cpu)
+        peak = max(peak or 0.0, rss)
     store = query.open_store(store_path)
     rows_kept = query.total(store)
     rows_in_files = int(store.scalar("SELECT SUM(rows_in_file) FROM files"))
@@ -202,33 +202,58 @@ def run_factor(source: Path, workdir: Path, codes: set[str], factor: int, runs: 
         pass
     shutil.rmtree(scaled, ignore_errors=True)
     return ScaleResult(factor, files, rows_in_files, rows_kept, csv_bytes, write_seconds, builds,
-                       store_path.stat().st_size, counts_ms, peak)
+                       store_path.stat().st_size, counts_ms, peak, la_name, statistics.median(cpus))
+
+
+def build_in_child(source: Path, store_path: Path, la_code: str = "") -> tuple[float, float, float]:
+    """``areaprofile build --fresh`` in a fresh process: (seconds, peak resident MB, CPU seconds of that process).
+
+    A fresh process per build, so memory from one build does not carry into the next and the
+    child's peak is the build's own, DuckDB's buffers and threads included.
+    """
+    import subprocess
+
+    result = subprocess.run(
+        [sys.executable, "-c", _BUILD_CHILD, str(source), str(store_path), la_code],
+        capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"the build failed: {(result.stderr or result.stdout).strip()[-500:]}")
+    seconds, rss, cpu = result.stdout.strip().splitlines()[-1].split()[1:]
+    return float(seconds), float(rss), float(cpu)
 
 
 _BUILD_CHILD = """
-import re, sys, time
+import re, resource, sys, time
 sys.path.insert(0, %r)
-from pathlib import Path
-from areaprofile.store import build
+from areaprofile.cli import main
+args = ["build", "--source", sys.argv[1], "--store", sys.argv[2], "--fresh"] + (["--la", sys.argv[3]] if sys.argv[3] else [])
 started = time.perf_counter()
-build([Path(sys.argv[1])], Path(sys.argv[2]), fresh=True)
+code = main(args)
 seconds = time.perf_counter() - started
 # VmHWM: this process's own peak resident set (ru_maxrss would include the parent's at fork).
 peak_kb = int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1))
-print("BUILD", seconds, peak_kb / 1024)
+usage = resource.getrusage(resource.RUSAGE_SELF)  # every thread's CPU time, DuckDB's included
+print("BUILD", seconds, peak_kb / 1024, usage.ru_utime + usage.ru_stime)
+sys.exit(code)
 """ % str(ROOT)
 
 
 def measure(source: Path, codes_store: Path, factors: list[int], runs: int, workdir: Path,
             log=print) -> list[ScaleResult]:
+    """The scale figures for the partnership ``codes_store`` was built for."""
     store = query.open_store(codes_store)
     codes = la_codes(store)
+    la_code = store.scalar("SELECT value FROM meta WHERE key = 'la_code'") or ""
+    la_name = store.scalar("SELECT value FROM meta WHERE key = 'la_name'") or ""
+    label = "" if la_code == default_la_code() else la_name
     results = []
     for factor in factors:
-        log(f"scale: {factor}x ...")
-        results.append(run_factor(source, workdir, codes, factor, min(runs, 3) if factor < 100 else 1))
+        log(f"scale: {label} {factor}x ...")
+        results.append(run_factor(source, workdir, codes, factor, min(runs, 3) if factor < 100 else 1, la_code, label))
         r = results[-1]
-        log(f"scale: {factor}x: {r.rows_kept:,} rows, build {r.build_median:.1f} s, store {r.store_bytes / 1e6:.0f} MB")
+        log(f"scale: {label} {factor}x: {r.rows_kept:,} rows, build {r.build_median:.1f} s, "
+            f"peak {r.peak_rss_mb:,.0f} MB, store {r.store_bytes / 1e6:.0f} MB")
     return results
 
 
@@ -238,14 +263,18 @@ def rows(results: list[ScaleResult]) -> list[tuple[str, str, str]]:
     base = results[0] if results else None
     for r in results:
         grow = f" ({r.build_median / base.build_median:.1f}x the 1x time)" if base and r is not base else ""
-        out.append((f"scale {r.factor}x: build", f"{r.build_median:.2f} s",
+        scale = f"scale {r.la_name + ' ' if r.la_name else ''}{r.factor}x"
+        out.append((f"{scale}: build", f"{r.build_median:.2f} s",
                     f"{r.rows_kept:,} rows kept of {r.rows_in_files:,} read from {r.files} files "
-                    f"({r.csv_bytes / 1e6:,.0f} MB CSV), {r.rows_in_files / r.build_median:,.0f} rows/s{grow}; "
-                    f"build peak RSS {r.peak_rss_mb:,.0f} MB"))
-        out.append((f"scale {r.factor}x: store size", f"{r.store_bytes / 1e6:.1f} MB",
+                    f"({r.csv_bytes / 1e6:,.0f} MB on disk), {r.rows_in_files / r.build_median:,.0f} rows/s, "
+                    f"{r.csv_bytes / 1e6 / r.build_median:,.0f} MB/s{grow}; CPU {r.cpu_seconds:,.1f} s "
+                    "(user + system, all threads: less moved by other work on the machine than the wall time)"))
+        out.append((f"{scale}: build peak RSS", f"{r.peak_rss_mb:,.0f} MB",
+                    "VmHWM of the build process (DuckDB included)"))
+        out.append((f"{scale}: store size", f"{r.store_bytes / 1e6:.1f} MB",
                     f"{r.store_bytes / max(r.rows_kept, 1):.0f} bytes/row"))
         for name, ms in r.counts_ms.items():
-            out.append((f"scale {r.factor}x: counts ({name})", f"{ms:.1f} ms", "warm, in-process"))
+            out.append((f"{scale}: counts ({name})", f"{ms:.1f} ms", "warm, in-process"))
     return out
 
 
@@ -255,12 +284,13 @@ def main(argv=None) -> int:
                         default=Path(os.environ.get("AREAPROFILE_SHARED_DATA", ROOT.parent / "shared" / "data")))
     parser.add_argument("--factors", default="1,10,100")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--la", default=None, help="the partnership's LA code (default B&NES)")
     args = parser.parse_args(argv)
     factors = [int(f) for f in args.factors.split(",")]
     with tempfile.TemporaryDirectory(prefix="areaprofile-scale-") as tmp:
         workdir = Path(tmp)
         base = workdir / "codes.duckdb"
-        build([args.source], base, fresh=True)
+        build([args.source], base, la_code=args.la, fresh=True)
         results = measure(args.source, base, factors, args.runs, workdir, log=lambda m: print(m, file=sys.stderr))
     table = rows(results)
     width = max(len(r[0]) for r in table)

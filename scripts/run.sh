@@ -21,5 +21,5 @@ if [ ! -f "$store" ]; then
   .venv/bin/areaprofile build --source "$source_dir" --store "$store"
 fi
 export AREAPROFILE_STORE="$store"
-exec .venv/bin/streamlit run app.py --server.enableStaticServing true --server.headless true \
+exec .venv/bin/streamlit run serve.py --server.enableStaticServing true --server.headless true \
   --browser.gatherUsageStats false "$@"

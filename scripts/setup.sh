@@ -12,16 +12,31 @@ if [ ! -x .venv/bin/uv ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check uv
 fi
 stamp=.venv/.requirements.sha256
-want=$(sha256sum requirements.txt | cut -d' ' -f1)
+# "+bytecode": venvs installed before the packages were compiled get compiled once too.
+want="$(sha256sum requirements.txt | cut -d' ' -f1)+bytecode"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "areaprofile: installing Python packages from requirements.txt ..."
-  .venv/bin/uv pip install -q --python .venv/bin/python -r requirements.txt
+  # --compile-bytecode: write every package's .pyc now. Python would otherwise recompile pandas & co.
+  # in every new process (always, where PYTHONDONTWRITEBYTECODE=1 is set): a fresh server's first
+  # page and every CLI call pay seconds for it. uv compiles the whole site-packages, old and new.
+  # uv compiles only when it installs something: a venv set up before this reinstalls once.
+  reinstall=()
+  case "$(cat "$stamp" 2>/dev/null)" in *+bytecode) ;; *) reinstall=(--reinstall) ;; esac
+  .venv/bin/uv pip install -q --python .venv/bin/python --compile-bytecode "${reinstall[@]}" -r requirements.txt
   .venv/bin/uv pip install -q --python .venv/bin/python --no-deps -e .
   echo "$want" > "$stamp"
 fi
 
+# Our own modules too (quiet and quick when nothing changed): the server's first page imports them.
+.venv/bin/python -m compileall -q areaprofile views app.py serve.py >/dev/null
+
 # Map assets (Leaflet etc.) are served by the app itself, never from a CDN.
 bash scripts/fetch_assets.sh
+
+# The browser tests' accessibility checker (axe-core, pinned), into tests/browser/vendor/.
+if [ "${1:-}" = "--test" ]; then
+  bash scripts/fetch_axe.sh
+fi
 
 # The forum-update PDF (WeasyPrint) needs Debian's Pango and HarfBuzz and the fonts the pack names.
 need=()
@@ -33,6 +48,11 @@ fi
 if [ "${1:-}" = "--test" ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v pdftotext >/dev/null || need+=(poppler-utils)
+  # The register's tests also run on PostgreSQL, started by the test run itself (tests/register/postgres.py).
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+  # The hosting recipe's reverse proxy (tests/browser/test_proxy.py runs its config file).
+  [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+  [ -f /usr/lib/nginx/modules/ngx_http_brotli_filter_module.so ] || need+=(libnginx-mod-http-brotli-filter)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

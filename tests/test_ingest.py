@@ -298,60 +298,47 @@ def test_server_upload_limit_is_above_the_page_limit():
 # ---- who may upload ---------------------------------------------------------------------------
 
 
-def test_password_comes_from_secrets_then_environment(monkeypatch):
-    monkeypatch.delenv(ingest.PASSWORD_ENV, raising=False)
-    assert ingest.editor_password(None) is None
-    assert ingest.editor_password({}) is None
-
-    class NoSecretsFile:
-        def get(self, key):
-            raise FileNotFoundError("no secrets.toml")
-
-    assert ingest.editor_password(NoSecretsFile()) is None
-    monkeypatch.setenv(ingest.PASSWORD_ENV, "from-env")
-    assert ingest.editor_password(NoSecretsFile()) == "from-env"
-    assert ingest.editor_password({"editor_password": "from-secrets"}) == "from-secrets"
-    monkeypatch.setenv(ingest.PASSWORD_ENV, "")
-    assert ingest.editor_password({}) is None
-
-
-def test_password_matches_only_the_same_password():
-    assert ingest.password_matches("s3cret-pässword", "s3cret-pässword")
-    for given in ("s3cret-passwor", "S3cret-pässword", "", None, "s3cret-pässword "):
-        assert not ingest.password_matches(given, "s3cret-pässword")
-    assert not ingest.password_matches("", "")
-    assert not ingest.password_matches("x", None)
-
-
 @pytest.fixture
-def page(monkeypatch, store):
+def page(monkeypatch, store, tmp_path):
+    """The Add data page on a private store and register holding an editor and an admin account."""
     from streamlit.testing.v1 import AppTest
 
+    from areaprofile.register import accounts, db
+
+    register_path = tmp_path / "register.sqlite"
+    reg = db.open_register(register_path)
+    accounts.add_user(reg, "Eddie Editor", "editor password 1", "editor", areas=["Bath"], by="test")
+    accounts.add_user(reg, "Ada Admin", "admin password 1", "admin", by="test")
     monkeypatch.setenv("AREAPROFILE_STORE", str(store))
-    monkeypatch.delenv(ingest.PASSWORD_ENV, raising=False)
+    monkeypatch.setenv("AREAPROFILE_REGISTER", str(register_path))
     root = Path(__file__).resolve().parents[1]
-    return lambda: AppTest.from_file(str(root / "views" / "add_data.py"), default_timeout=60)
+    yield lambda: AppTest.from_file(str(root / "views" / "add_data.py"), default_timeout=60)
+    db.close_register(reg)
 
 
 def _has_uploader(at) -> bool:
     return len(at.get("file_uploader")) > 0
 
 
-def test_page_is_read_only_without_a_configured_password(page):
-    at = page().run()
-    assert not at.exception
-    assert "switched off" in at.info[0].value and "AREAPROFILE_EDITOR_PASSWORD" in at.info[0].value
-    assert len(at.text_input) == 0 and not _has_uploader(at)
+def _sign_in(at, name: str, password: str):
+    at.text_input[0].input(name)
+    at.text_input[1].input(password)
+    at.button[0].click().run()
+    return at
 
 
-def test_page_asks_for_the_password_before_showing_the_uploader(page, monkeypatch):
-    monkeypatch.setenv(ingest.PASSWORD_ENV, "correct horse")
+def test_only_an_admin_account_sees_the_uploader(page):
     at = page().run()
     assert not at.exception and not _has_uploader(at)
-    at.text_input[0].input("wrong horse")
-    at.button[0].click().run()
-    assert "not right" in at.error[0].value and not _has_uploader(at)
-    at.text_input[0].input("correct horse")
-    at.button[0].click().run()
-    assert not at.exception and _has_uploader(at)
-    assert len(at.text_input) == 0
+    assert at.subheader[0].value == "Sign in to add police.uk data"
+    _sign_in(at, "Ada Admin", "wrong password")
+    assert at.error[0].value == "That name and password do not match an account; check both and try again."
+    assert not _has_uploader(at)
+
+    editor = _sign_in(page().run(), "Eddie Editor", "editor password 1")
+    assert not editor.exception and not _has_uploader(editor)
+    assert "Only admins can add police.uk data" in editor.warning[0].value
+
+    admin = _sign_in(page().run(), "Ada Admin", "admin password 1")
+    assert not admin.exception and _has_uploader(admin)
+    assert len(admin.text_input) == 0

@@ -1,9 +1,10 @@
-"""Add data (part of Data & sources): an editor uploads police.uk street files, sees what they
-hold, and adds them to the store. Every check and the rebuild happen in areaprofile.ingest."""
+"""Add data (part of Data & sources): an admin, signed in with a personal account, uploads police.uk
+street files, sees what they hold, and adds them to the store. Every check and the rebuild happen in
+areaprofile.ingest."""
 
 import streamlit as st
 
-from areaprofile import ingest, ui
+from areaprofile import ingest, ui, ui_signin
 
 st.title("Add data")
 st.write("Add new months of police.uk street-level data, or replace a month that was republished. "
@@ -17,22 +18,9 @@ if done:
             st.text(message)
     st.write("Every open page shows the new data the next time it runs (any click or a reload); no restart is needed.")
 
+ui_signin.require("add police.uk data", admin=True)
 with ui.friendly_errors():
-    configured = ingest.editor_password(st.secrets)
     limits = ingest.Limits.from_env()
-if configured is None:
-    st.info(ingest.HOW_TO_ENABLE)
-    st.stop()
-
-if not st.session_state.get("editor_unlocked"):
-    with st.form("unlock"):
-        given = st.text_input("Editor password", type="password")
-        if st.form_submit_button("Unlock"):
-            if ingest.password_matches(given, configured):
-                st.session_state["editor_unlocked"] = True
-                st.rerun()
-            st.error("That password is not right; ask whoever runs the dashboard for the editor password.")
-    st.stop()
 
 force = ui.settings().force
 st.markdown(
@@ -50,7 +38,7 @@ if not uploaded:
     st.stop()
 
 uploads = [ingest.Upload(f.name, f.getvalue()) for f in uploaded]
-with ui.friendly_errors(), st.spinner("Checking the files..."):
+with ui.friendly_errors(), ui.progress("Checking the files: reading every row and the months they hold..."):
     check = ingest.check_uploads(uploads, replace=replace, limits=limits)
 
 st.subheader("What the files hold")
@@ -66,7 +54,8 @@ if not check.ok:
 
 st.success(check.summary())
 if st.button("Add to the store", type="primary"):
-    with ui.friendly_errors(), st.spinner("Rebuilding the store..."):
+    with ui.friendly_errors(), ui.progress("Adding the files and rebuilding the store. This can take a minute; "
+                                           "the dashboard keeps showing the current data until it is done."):
         added = ingest.add_uploads(uploads, replace=replace, limits=limits)
     st.session_state["add_data_done"] = {"summary": added.summary(), "messages": list(added.report.messages)}
     st.session_state["add_data_round"] = round_key + 1  # a fresh, empty uploader

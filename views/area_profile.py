@@ -60,8 +60,8 @@ with right:
         ui.active_title(f"The busiest snap point is '{top['location']}' ({top['area']}) with {top['count']:,} records.")
         shown = places.rename(columns={"location": "Place (on or near)", "area": "Area", "ward": "Ward",
                                        "count": "Records", "previous": "Previous period"})
-        st.dataframe(shown[["Place (on or near)", "Area", "Ward", "Records", "Previous period"]], hide_index=True,
-                     width="stretch")
+        st.html(ui.light_table(shown[["Place (on or near)", "Area", "Ward", "Records", "Previous period"]],
+                               f"The busiest places, {selection.period.label}"))
         st.caption("Places are police.uk snap points: each covers eight or more addresses, so an incident may have "
                    "happened nearby rather than at the named place.")
 

@@ -1,9 +1,8 @@
-"""Concerns & priorities: each concern an area forum (or residents) raised, with its police.uk
-evidence beside the plan priorities it serves; or start from the priorities and see how the
-related numbers moved in all the partnership's areas. The view and plan are kept in the URL."""
+"""Concerns & priorities: the live concerns register for an area (open ones first, with their
+status, what was done and the police.uk numbers since each was raised; resolved and closed ones
+folded below); or start from the plan priorities and see how the related numbers moved in all
+the partnership's areas. The view and plan are kept in the URL."""
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
 from areaprofile import concerns, ui
@@ -32,29 +31,6 @@ def to_url(param: str, value: str, default: str) -> None:
         st.query_params[param] = value
 
 
-def sparkline(record: dict) -> alt.Chart:
-    frame = pd.DataFrame(record["trend"])
-    frame["Month"] = pd.to_datetime(frame["month"] + "-01")
-    base = alt.Chart(frame).encode(
-        x=alt.X("yearmonth(Month):T", title=None, axis=alt.Axis(format="%b %y", labelAngle=0, tickCount=4, grid=False)),
-        y=alt.Y("count:Q", title=None, axis=alt.Axis(tickCount=3), scale=alt.Scale(zero=True)),
-        tooltip=[alt.Tooltip("label:N", title="Month"), alt.Tooltip("count:Q", title="Records")],
-    )
-    line = base.mark_line(color=ui.CRIME_COLOUR, strokeWidth=2)
-    last = alt.Chart(frame.tail(1)).mark_point(color=ui.CRIME_COLOUR, filled=True, size=45).encode(
-        x="yearmonth(Month):T", y="count:Q")
-    return (line + last).properties(height=110)
-
-
-def change_line(change: dict) -> None:
-    """One comparison in words, with a plain marker so it does not rely on colour."""
-    if change["verdict"] == concerns.NOT_AVAILABLE:
-        st.caption(change["sentence"])
-        return
-    marker = "▲" if change["unusual"] and change["direction"] == "up" else "▼" if change["unusual"] else "•"
-    st.write(f"{marker} {change['sentence']}")
-
-
 def source_caption(prefix: str, source: dict, see_also: list[dict] | None = None) -> None:
     extra = "".join(f"; see also {s['text']}" for s in (see_also or []))
     st.caption(f"{prefix} {source['text']}{extra}.")
@@ -67,78 +43,47 @@ def objective_words(o: dict) -> str:
     return o["title"] or o["text"]
 
 
-def priority_block(p: dict) -> None:
-    """A priority the concern serves, with all its objectives (the ones the concern links marked)."""
-    number = f"Priority {p['number']}: " if p.get("number") else ""
-    st.markdown(f"**{number}{p['title']}**")
-    st.caption(f"{p['plan_title']} ({p['plan_status_words']})")
-    if p["objectives"]:
-        lines = []
-        for o in p["objectives"]:
-            title = objective_words(o)
-            lines.append(f"- **{title}** ← this concern" if o["linked"] else f"- {title}")
-        st.markdown("Objectives:\n" + "\n".join(lines))
-    else:
-        st.caption("No objectives are on record for this priority.")
-    for m in p["linked_measures"]:
-        st.caption(f"Measured by: {m['title']}" + ("" if m["computable"] else " (not available from police.uk)"))
-    source_caption("Priority from", p["source"], p["see_also"])
+def action_lines(actions: list[dict]) -> str:
+    return "\n".join(f"- {a['day']}: {ui.literal(a['text'])} ({ui.literal(a['by'])})" for a in actions)
 
 
-def concern_card(e: dict, folded: bool = False) -> None:
-    """A concern with its evidence (left) beside the priorities it serves (right).
-
-    ``folded``: inside a closed expander (used for the partnership-wide concerns, to keep the page short)."""
-    if folded:
-        status = f"{e['count']:,} records" if e["measured"] else concerns.NO_DATA
-        box = st.expander(f"**{e['title']}** · {status}")
-    else:
-        box = st.container(border=True)
-    with box:
-        if not folded:
-            st.subheader(e["title"])
-        left, right = st.columns([3, 2], gap="large")
-        with left:
-            st.write(e["summary"])
-            st.caption(f"Raised by: {e['raised_by']}, {e['raised']}. {e['raised_note'] or ''}")
-            source_caption("Our summary of", e["source"], e["see_also"])
-            if e["measured"]:
-                evidence_block(e)
-            else:
-                st.info(f"**{concerns.NO_DATA}.** police.uk does not record this. It would be measured by: "
-                        f"{e['would_be_measured_by']}")
-            if e["notes"]:
-                st.caption(f"Note: {e['notes']}")
-        with right:
-            st.markdown("**The plan priorities it serves**")
-            if not e["serves"]:
-                st.caption("No plan priority is linked to this concern.")
-            for i, p in enumerate(e["serves"]):
-                if i:
-                    st.divider()
-                priority_block(p)
-            for m in e["tracked_by"]:
-                st.caption(f"Also counted in the plan-wide measure: {m['title']} ({m['plan_title']}).")
+def evidence_lines(e: dict | None) -> None:
+    """The police.uk numbers since the concern was raised against the same length before, in words."""
+    if not e:
+        return
+    if e.get("count") is not None and e.get("since"):
+        a, b = st.columns(2)
+        a.metric(f"Records since raised ({e['since']['label']})", f"{e['count']:,}")
+        if e.get("earlier") is not None:
+            b.metric(f"The {e['before']['months']} months before", f"{e['earlier']:,}")
+    change = e.get("change")
+    marker = ("▲ " if change["direction"] == "up" else "▼ ") if change and change["unusual"] else ""
+    st.write(marker + ui.literal(e["sentence"]))
 
 
-def evidence_block(e: dict) -> None:
-    st.markdown(f"**What police.uk shows, {e['period']}** · {e['coverage_words']}: {e['crime_types_label']}")
-    a, b = st.columns(2)
-    a.metric("Records", f"{e['count']:,}")
-    b.metric("Per 1,000 residents", f"{e['rate_per_1000']:.1f}",
-             help=f"Census 2021: {e['population']:,} residents. 95% interval {e['rate_low']:.1f} to {e['rate_high']:.1f}.")
-    change_line(e["previous"])
-    change_line(e["year_earlier"])
-    if e["trend"]:
-        ui.active_title(e["trend_sentence"])
-        st.altair_chart(sparkline(e), width="stretch")
-        with st.popover("Month by month (table)"):
-            st.dataframe(concerns.concern_trend_table(e), hide_index=True, width="stretch")
-    if e["top_places"]:
-        st.markdown("**Busiest places**\n" + "\n".join(
-            f"- {p['place']} ({p['ward']}): {p['count']:,}" for p in e["top_places"]))
-    if e["coverage"] == "partial":
-        st.caption(f"police.uk covers only part of this. The rest would need: {e['would_be_measured_by']}")
+def live_card(r: dict) -> None:
+    """One concern from the register: status, when raised, what was done, and the numbers."""
+    st.subheader(ui.literal(r["title"]), anchor=False)
+    st.markdown(f"**Status: {r['status_line']}** · {ui.literal(r['raised_words'])} · {', '.join(r['areas'])}")
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        if r.get("summary"):
+            st.markdown(ui.literal(r["summary"]))
+        st.markdown("**What was done**")
+        if r["latest_actions"]:
+            st.markdown(action_lines(r["latest_actions"]))
+            if len(r["actions"]) > len(r["latest_actions"]):
+                with st.expander(f"All {len(r['actions'])} actions"):
+                    st.markdown(action_lines(r["actions"]))
+        else:
+            st.write("No action recorded yet.")
+    with right:
+        st.markdown("**What police.uk shows since it was raised**")
+        evidence_lines(r.get("evidence"))
+        if r["priorities"]:
+            st.markdown("**Plan priorities it serves**\n" + "\n".join(f"- {ui.literal(p)}" for p in r["priorities"]))
+        if r.get("source"):
+            st.caption(f"Source: {ui.literal(r['source'])}")
 
 
 def concerns_view(selection) -> None:
@@ -153,50 +98,25 @@ def concerns_view(selection) -> None:
         st.info(f"Pick one of the {ui.how_many(len(areas))} forum areas above (or in the sidebar) to see the concerns "
                 "raised for it.")
         return
-    evidence = get("concern_evidence", selection)
-    if not evidence:
-        st.info(f"No concern on record names {selection.area}. " + get("knowledge_note"))
-        return
-    ui.active_title(concerns.concerns_sentence(evidence, selection))
-    table = concerns.concern_table([e for e in evidence if e["measured"]])
-    if not table.empty:
-        st.dataframe(
-            table[["Concern", "Records", "Per 1,000 residents", "Against a year earlier", "Against previous period",
-                   "12-month trend"]],
-            hide_index=True, width="stretch",
-            column_config={
-                "Concern": st.column_config.TextColumn(width=290),
-                "Records": st.column_config.NumberColumn(format="localized", width=70),
-                "Per 1,000 residents": st.column_config.NumberColumn("Per 1,000", format="%.1f", width=75,
-                                                                     help="Records per 1,000 residents (Census 2021)"),
-                "Against a year earlier": st.column_config.TextColumn(width=185),
-                "Against previous period": st.column_config.TextColumn(width=185),
-                "12-month trend": st.column_config.LineChartColumn(
-                    "12-month trend", y_min=0, width=110,
-                    help="Monthly records for the 12 months to the end of the period; each concern's numbers are "
-                         "in its 'Month by month' table below."),
-            },
-        )
-        st.caption("'Unusual' means a change larger than chance alone would usually give (exact Poisson test, 5% "
-                   "level). The 12-month trend runs to the end of the period; each concern's card below has the "
-                   "numbers month by month.")
-    no_data = [e["title"] for e in evidence if not e["measured"]]
-    if no_data:
-        st.markdown(f"**{concerns.NO_DATA} for {len(no_data)} concerns:** " + "; ".join(no_data)
-                    + ". Their cards below say what would measure them.")
-
-    whole = ui.settings().short_name
-    own = [e for e in evidence if e["area_specific"]]
-    shared = [e for e in evidence if not e["area_specific"]]
-    st.header(f"Raised for {selection.area}")
-    if not own:
-        st.write(f"No concern on record names {selection.area} on its own; the {whole}-wide ones below apply.")
-    for e in own:
-        concern_card(e)
-    st.header(f"Raised for all of {whole} (they apply to {selection.area} too)")
-    st.caption("Open a concern to see its evidence and the priorities it serves.")
-    for e in shared:
-        concern_card(e, folded=True)
+    live = ui.get_with_register("live_concerns.for_area", selection.area)
+    ui.active_title(live["sentence"])
+    if not live["table"].empty:
+        ui.table_alternative(live["table"], "All concerns as a table")
+    st.header(f"Open and in progress in {selection.area}")
+    if not live["active"]:
+        st.write("None: every concern on record is resolved or closed.")
+    for r in live["active"]:
+        with st.container(border=True):
+            live_card(r)
+    if live["finished"]:
+        st.header(f"Resolved and closed ({len(live['finished'])})")
+        for r in live["finished"]:
+            with st.expander(f"{ui.literal(r['title'])} · {r['status_words']}"):
+                live_card(r)
+    st.caption("'Records since raised' counts the concern's police.uk crime types in its areas from the month it "
+               "was raised to the newest month loaded; it is compared with the same number of months just before "
+               "(exact Poisson test, 5% level: ▲ unusual rise, ▼ unusual fall). Editors keep the register on the "
+               "Manage concerns page.")
 
 
 def priorities_view(selection) -> None:
@@ -250,9 +170,9 @@ def priorities_view(selection) -> None:
 
 selection = st.session_state["selection"]
 st.title("Concerns & priorities")
-st.caption(f"{selection.period.label} · what residents and the area forums raised, what police.uk shows about it, and "
-           "the plan priorities that answer it. Each concern counts its own crime types, so the sidebar's 'Records' "
-           "choice does not apply here.")
+st.caption("What residents and the area forums raised, what police and partners did, and what police.uk shows "
+           "about it; or start from the plan priorities. The concerns view counts each concern's own crime types "
+           "since it was raised, so the sidebar's period and 'Records' choice apply to the priorities view only.")
 
 url_choice("view", "concerns_view", list(VIEWS), "concerns")
 st.radio("View", list(VIEWS), format_func=VIEWS.get, key="concerns_view", horizontal=True, label_visibility="collapsed")

@@ -1,17 +1,21 @@
-"""Forum update: the one-page pack for an area forum meeting, to read here, print, or download
-as PDF (to hand out), CSV (every number in it) or HTML (prints the same A4 page from a browser)."""
+"""Forum update: the pack for an area forum meeting, to read here, print, or download as PDF (to
+hand out), CSV (every number in it) or HTML (prints the same pages from a browser). Page one is
+the police.uk numbers; page two, 'You said, we did', comes from the concerns register."""
+
+import datetime as dt
 
 import streamlit as st
 
 from areaprofile import ui
+from areaprofile.follow_up import default_last_meeting
 from areaprofile.periods import label
 
 
 selection = st.session_state["selection"]
 st.title("Forum update")
 st.caption("One A4 page for an area forum meeting: headline numbers, the last 12 months, a map, the busiest places "
-           "and the forum's concerns. The page below, the PDF and the CSV hold the same numbers. "
-           "The sidebar's period and record choices do not apply here.")
+           "and the forum's concerns; then 'You said, we did' from the concerns register. The page below, the PDF and "
+           "the CSV hold the same numbers. The sidebar's period and record choices do not apply here.")
 
 months = ui.get("loaded_months")
 left, middle, right = st.columns([2, 2, 3])
@@ -31,7 +35,14 @@ with right:
     threshold = st.number_input("Show counts under", min_value=2, max_value=100, value=5, step=1,
                                 key="forum_threshold", disabled=not suppress)
 
-files = ui.get("report.pack_files", area, month, int(threshold) if suppress else None)
+today = dt.date.today()
+last_meeting = st.date_input("Last meeting (page two lists what happened since)", value=default_last_meeting(today),
+                             min_value=dt.date(2000, 1, 1), max_value=today, format="DD/MM/YYYY", key="forum_last_meeting")
+with ui.progress(f"Building the forum pack for {area}, {label(month)}: the page, its map and chart, the PDF and "
+                 "the CSV. The first time takes several seconds."):
+    # Made in a short-lived worker process: WeasyPrint and matplotlib never load into the server.
+    files = ui.get_with_register("pack_process.pack_files", area, month, int(threshold) if suppress else None,
+                                 last_meeting=last_meeting)
 
 buttons = st.columns([1, 1, 1, 2])
 with buttons[0]:
@@ -44,9 +55,11 @@ with buttons[2]:
     st.download_button("Download HTML", data=files["html"], file_name=f"{files['stem']}.html", mime="text/html",
                        icon=":material/code:", on_click="ignore", key="forum_html")
 with buttons[3]:
-    st.caption("To print from a browser, open the HTML and print it on A4 with the default margins: it is one page.")
+    st.caption("To print from a browser, open the HTML and print it on A4 with the default margins.")
 if files["pages"] != 1:
-    st.warning(f"This pack runs to {files['pages']} pages; the concerns list is longer than one page allows.")
+    st.warning(f"Page one runs to {files['pages']} pages; the concerns list is longer than one page allows.")
+if files["follow_up"]:
+    st.write(f"Page two, You said, we did: {files['follow_up']}")
 
-st.iframe(files["html"], height="content", alt=f"{files['title']}: the one-page pack")
+st.iframe(files["html"], height="content", alt=f"{files['title']}: the pack")
 ui.footer()

@@ -1,14 +1,17 @@
-"""Hotspots: where records cluster on a 250 m grid, how far that map predicts next month, the busiest
-places and how they changed, emerging hotspots, and snap points that absorb unusually many records.
+"""Hotspots: where records cluster on a 250 m grid, how each place behaved over three years (new,
+persistent, intensifying ...), how far the map predicts next month and how close that is to the
+best possible, the busiest places and how they changed, emerging hotspots, and snap points that
+absorb unusually many records.
 
-Layout only: every number comes from areaprofile.hotspots / areaprofile.hotspot_accuracy.
+Layout only: every number comes from areaprofile.hotspots, hotspot_trends, hotspot_accuracy and
+forecast_ceiling.
 """
 
 import zlib
 
 import streamlit as st
 
-from areaprofile import hotspot_accuracy, hotspot_map, hotspots, maps, ui
+from areaprofile import forecast_ceiling, hotspot_map, hotspot_trends, hotspots, maps, ui
 from areaprofile.errors import AreaprofileError
 
 selection = st.session_state["selection"]
@@ -19,17 +22,20 @@ st.caption(ui.selection_caption(selection))
 st.write(hotspots.HOTSPOT_EXPLAINED)
 st.info(hotspots.SNAP_EXPLAINED, icon=":material/pin_drop:")
 
-with ui.friendly_errors():
-    summary = hotspots.hot_summary(store, selection)
-    hot_table = hotspots.hot_table(store, selection)
-try:
-    trust = hotspot_accuracy.trust(store, selection)
-    trust_problem = None
-except AreaprofileError as exc:
-    trust, trust_problem = None, exc.message
-with ui.friendly_errors():
-    forecast = tuple(hotspot_accuracy.forecast_cells(store, selection, 0.01, trust.shown.name)) if trust else ()
-    layers = hotspots.map_layers(store, selection, forecast)
+with ui.progress("Finding hotspots: counting records in 250 m squares, testing each square against its "
+                 "neighbours, and checking on past months how well the map predicts the next one."):
+    with ui.friendly_errors():
+        summary = hotspots.hot_summary(store, selection)
+        hot_table = hotspots.hot_table(store, selection)
+    try:
+        trust, ceiling = forecast_ceiling.page_trust(store, selection)
+        trust_problem = None
+    except AreaprofileError as exc:
+        trust, ceiling, trust_problem = None, None, exc.message
+    with ui.friendly_errors():
+        forecast = tuple(forecast_ceiling.forecast_cells(store, selection, trust)) if trust else ()
+        layers = hotspots.map_layers(store, selection, forecast)
+        trends = hotspot_trends.trends(store, selection)
 
 # ---- the map -----------------------------------------------------------------------------------
 st.header("Where records cluster")
@@ -57,13 +63,38 @@ with right:
                "(the cells the trust score below is about). Shading: records in the period.")
 ui.table_alternative(hot_table, "Show the hotspot cells as a table")
 
+# ---- hotspots over time --------------------------------------------------------------------------
+st.header("Hotspots over time")
+ui.active_title(trends.sentence())
+st.write("Each 250 m square is tested for being a hotspot (as above) in each quarter of the last three years, and its "
+         "quarterly records are tested for a steady rise or fall. The labels mean:")
+st.markdown("\n".join(f"- **{label.capitalize()}**: {hotspot_trends.DEFINITIONS[label]}"
+                       for label in hotspot_trends.LABELS))
+if trends.skipped:
+    st.caption("Quarters left out because a month is not loaded: " + ", ".join(q.label for q in trends.skipped) + ".")
+if trends.available:
+    trend_layer = hotspot_trends.map_layer(store, selection)
+    trend_map = hotspot_map.trend_map(trend_layer, layers["boundaries"],
+                                      note=f"Quarters {trends.span_label}; {selection.types_label}")
+    maps.show_map(trend_map, key=f"hotspot-trends-{selection.area}-{selection.period.end}-{types_key}", height=480)
+    table = trends.table()
+    main = table[table["Label"] != hotspot_trends.SPORADIC]
+    if not main.empty:
+        st.html(ui.light_table(main, f"Hotspots over time in {selection.area_label}, sporadic ones left out"))
+    ui.table_alternative(table, f"Show every labelled cell as a table ({len(table)} cells, sporadic included)")
+
 # ---- trust -------------------------------------------------------------------------------------
 st.header("How far can this map be trusted?")
 if trust is None:
     st.info(f"The map cannot be tested for this choice: {trust_problem}")
 else:
     ui.active_title(trust.sentence())
+    ui.active_title(ceiling.sentence(trust.get(trust.shown.name, 0.01).mean_pai))
     st.write(trust.explanation())
+    st.write(ceiling.method_sentence(trust.shown_label))
+    with st.expander("Compare: longer windows and the two ceilings"):
+        st.html(ui.light_table(ceiling.table(), "Rankings and ceilings, mean PAI over the test months"))
+        st.caption(forecast_ceiling.TABLE_NOTE)
     with st.expander("Details: hit rate, PAI, RRI and PEI for each test month"):
         st.dataframe(trust.details(), hide_index=True, width="stretch")
         st.caption(
@@ -86,7 +117,7 @@ st.caption(f"Each place is a police.uk snap point. 'Previous period' is {selecti
 
 # ---- emerging hotspots -----------------------------------------------------------------------------
 st.header("Emerging hotspots")
-with ui.friendly_errors():
+with ui.friendly_errors(), ui.progress("Comparing each square with the months just before it..."):
     emerging = hotspots.emerging_hotspots(store, selection)
 ui.active_title(emerging.sentence())
 if emerging.available and not emerging.emerging.empty:

@@ -12,6 +12,7 @@ st.caption(ui.selection_caption(selection))
 
 LEVELS = {f"Areas (the {ui.how_many(len(ui.area_names()))} {ui.get('scheme_summary')['name'].split(' (')[0].lower()})": "area",
           "Wards": "ward", "LSOAs (neighbourhoods of about 1,600 people)": "lsoa"}
+UNITS = {"area": "area", "ward": "ward", "lsoa": "LSOA"}
 MEASURES = {"Records": "count", "Per 1,000 residents": "rate_per_1000", "Per km²": "per_km2"}
 controls = st.columns([2, 2, 2])
 with controls[0]:
@@ -26,7 +27,8 @@ with controls[2]:
                          help="Loads OpenStreetMap tiles from the internet. Off: boundaries and labels only.")
 
 level, measure = LEVELS[level_label], MEASURES[measure_label]
-features = ui.get("map_features", selection, level)
+with ui.progress(f"Preparing the map: counting records in each {UNITS[level]}..."):
+    features = ui.get("map_features", selection, level)
 table = profile.map_table(features)
 if table.empty:
     st.info("No boundaries to show for this choice.")
@@ -42,7 +44,7 @@ m = maps.choropleth_map(
     legend_note=f"{len(table)} {level_label.split(' (')[0].lower()}; grey = no data",
     keep_fields=["code", "name", "count", "rate_per_1000", "per_km2", "population"],
     labels=level != "lsoa",
-    unit={"area": "area", "ward": "ward", "lsoa": "LSOA"}[level],
+    unit=UNITS[level],
 )
 if show_points:
     points = ui.get("snap_points", selection)

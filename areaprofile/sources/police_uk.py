@@ -166,9 +166,10 @@ def read_street_file(street_file: StreetFile, la_lsoa_codes: set[str]) -> MonthR
 
     con = duckdb.connect(":memory:")
     try:
-        street_stream.create_tables(con, la_lsoa_codes)
+        street_stream.create_la_table(con, "la_lsoa", la_lsoa_codes)
+        street_stream.create_rows_table(con, "staged_rows")
         with tempfile.TemporaryDirectory(prefix="areaprofile-read-") as work:
-            figures = street_stream.stage_file(con, street_file, Path(work))
+            figures = street_stream.stage_file(con, street_file, Path(work), "staged_rows", "la_lsoa")
         names = {**{v: k for k, v in street_stream.TEXT_COLUMNS.items()}, "lon": "lon", "lat": "lat"}
         select = ", ".join(f'{column} AS "{name}"' for name, column in names.items())
         table = con.sql(f"SELECT {select} FROM staged_rows").to_arrow_table()

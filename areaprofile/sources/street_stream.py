@@ -30,7 +30,7 @@ CHUNK_BYTES = 4 << 20
 GZIP_MAGIC = b"\x1f\x8b"
 BOM = b"\xef\xbb\xbf"
 
-#: The staging table: the published columns in the store's names, coordinates as numbers.
+#: A staged row: the published columns in the store's names, coordinates as numbers.
 ROW_COLUMNS = (
     "crime_id", "month", "reported_by", "falls_within", "lon", "lat", "location", "lsoa_code", "lsoa_name",
     "crime_type", "last_outcome", "context", "file_key",
@@ -55,18 +55,22 @@ class FileFigures:
     rows_blank_lsoa: int = 0  # no LSOA code: police.uk could not place them, so no area can count them
 
 
-def create_tables(con: duckdb.DuckDBPyConnection, la_lsoa_codes: set[str], schema: str = "main") -> None:
-    """The staging table the rows go into, and the LSOA codes (2011 and 2021) that keep a row."""
+def create_la_table(con: duckdb.DuckDBPyConnection, table: str, la_lsoa_codes: set[str]) -> None:
+    """The LSOA codes (2011 and 2021) whose rows are kept."""
+    con.execute(f"CREATE TABLE {table} (code VARCHAR PRIMARY KEY)")
+    con.execute(f"INSERT INTO {table} SELECT unnest(?::VARCHAR[])", [sorted(la_lsoa_codes)])
+
+
+def create_rows_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """An empty table for staged rows: the published columns in the store's names, coordinates as numbers."""
     columns = ", ".join(f"{c} DOUBLE" if c in ("lon", "lat") else f"{c} VARCHAR" for c in ROW_COLUMNS)
-    con.execute(f"CREATE TABLE {schema}.staged_rows ({columns})")
-    con.execute(f"CREATE TABLE {schema}.la_lsoa (code VARCHAR PRIMARY KEY)")
-    con.execute(f"INSERT INTO {schema}.la_lsoa SELECT unnest(?::VARCHAR[])", [sorted(la_lsoa_codes)])
+    con.execute(f"CREATE TABLE {table} ({columns})")
 
 
 def stage_file(
-    con: duckdb.DuckDBPyConnection, street_file: StreetFile, work_dir: Path, schema: str = "main"
+    con: duckdb.DuckDBPyConnection, street_file: StreetFile, work_dir: Path, rows_table: str, la_table: str
 ) -> FileFigures:
-    """Check one street file and append its rows in the local authority to ``staged_rows``.
+    """Check one street file and append its rows whose LSOA is in ``la_table`` to ``rows_table``.
 
     Every problem becomes an AreaprofileError of one sentence naming the file.
     """
@@ -74,7 +78,7 @@ def stage_file(
     unpacked = work_dir / f"{uuid.uuid4().hex}.csv"
     try:
         checked = _check_bytes(street_file, unpacked)
-        return _stage_csv(con, street_file, checked, schema)
+        return _stage_csv(con, street_file, checked, rows_table, la_table)
     finally:
         unpacked.unlink(missing_ok=True)
 
@@ -203,7 +207,9 @@ def _coordinate(column: str) -> str:
     return f"nullif(trim(\"{column}\"), '')"
 
 
-def _stage_csv(con: duckdb.DuckDBPyConnection, street_file: StreetFile, checked: _CheckedBytes, schema: str) -> FileFigures:
+def _stage_csv(
+    con: duckdb.DuckDBPyConnection, street_file: StreetFile, checked: _CheckedBytes, rows_table: str, la_table: str
+) -> FileFigures:
     label = street_file.label
     scan = _scan(checked.csv_path)
     lon, lat = _coordinate("Longitude"), _coordinate("Latitude")
@@ -211,7 +217,7 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, street_file: StreetFile, checked:
         rows, without_location, in_la, wrong_months, lon_bad, lon_out, lat_bad, lat_out, blank_lsoa = con.execute(
             f"""
             WITH text AS (
-                SELECT coalesce("Month", '') AS month, "LSOA code" IN (SELECT code FROM {schema}.la_lsoa) AS in_la,
+                SELECT coalesce("Month", '') AS month, "LSOA code" IN (SELECT code FROM {la_table}) AS in_la,
                        {lon} AS lon_text, {lat} AS lat_text, nullif(trim("LSOA code"), '') IS NULL AS blank_lsoa
                 FROM {scan}
             ), parsed AS (
@@ -253,8 +259,8 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, street_file: StreetFile, checked:
     )
     try:
         con.execute(
-            f"INSERT INTO {schema}.staged_rows SELECT {select} FROM {scan} "
-            f'WHERE "LSOA code" IN (SELECT code FROM {schema}.la_lsoa)',
+            f"INSERT INTO {rows_table} SELECT {select} FROM {scan} "
+            f'WHERE "LSOA code" IN (SELECT code FROM {la_table})',
             [file_key(street_file)],
         )
     except duckdb.Error as exc:

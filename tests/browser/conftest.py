@@ -6,7 +6,8 @@ Fixtures
 ``streamlit_server`` (session): a factory ``start(script, env=None, args=()) -> StreamlitServer``.
     Starts ``streamlit run <script>`` on 127.0.0.1 and a free port (headless, static serving on,
     no usage stats, no file watcher) with cwd = the repo and the test's environment (so
-    ``AREAPROFILE_STORE`` / ``AREAPROFILE_SHARED_DATA`` pass through), waits for
+    ``AREAPROFILE_STORE`` / ``AREAPROFILE_SHARED_DATA`` pass through; without
+    ``AREAPROFILE_REGISTER`` each server gets a fresh concerns register of its own), waits for
     ``/_stcore/health``, and stops it at the end of the session. The same (script, env, args)
     is started once per session. Static files are served from ``<script's folder>/static``.
 ``browser`` (session): Debian Chromium (``/usr/bin/chromium``) launched by Playwright.
@@ -26,6 +27,8 @@ Fixtures
     ``.wait_for_map_paths(count, index=0)`` waits until that map has ``count`` (or more)
     ``path.leaflet-interactive`` elements and its click handler is attached; returns seconds
     since the page was opened.
+    ``.select_map_shape(index=0)`` clicks, with the real mouse, the largest clickable shape of that
+    map (zoomed to fill it) and waits for the page's rerun; returns the shape's properties.
 """
 
 from __future__ import annotations
@@ -125,6 +128,8 @@ def start_streamlit(script: str | Path, env: dict[str, str] | None = None,
         *args,
     ]
     full_env = {**os.environ, **(env or {})}
+    if "AREAPROFILE_REGISTER" not in full_env:  # never the repository's store/register.sqlite
+        full_env["AREAPROFILE_REGISTER"] = str(log_dir / f"register-{script.stem}-{port}.sqlite")
     with open(log_path, "wb") as log:
         process = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
@@ -198,6 +203,33 @@ def _is_local(url: str) -> bool:
     if parsed.scheme in ("data", "blob", "about", "javascript", "chrome-error"):
         return True
     return (parsed.hostname or "") in LOCAL_HOSTS
+
+
+# Zoom the map to its largest clickable shape, tag that shape's SVG path and return a point (relative
+# to the path's box) where a real click lands on it: the point and its neighbours 3 px away all hit
+# the path, so neither a neighbour, a stroke nor rounding can intercept the click.
+PICK_LARGEST_SHAPE_JS = """
+(tag) => {
+    const shapes = Object.values(window.map._layers).filter(
+        l => l.feature && l._path && l._path.classList.contains('leaflet-interactive'));
+    if (!shapes.length) return null;
+    const size = l => { const b = l._path.getBoundingClientRect(); return b.width * b.height; };
+    const layer = shapes.reduce((a, b) => size(b) > size(a) ? b : a);
+    window.map.fitBounds(layer.getBounds(), {animate: false});
+    const path = layer._path;
+    path.setAttribute('data-test', tag);
+    const b = path.getBoundingClientRect();
+    const hits = (x, y) => [[0, 0], [3, 0], [-3, 0], [0, 3], [0, -3]].every(
+        ([dx, dy]) => document.elementFromPoint(x + dx, y + dy) === path);
+    const candidates = [];
+    for (let i = 1; i < 24; i++) for (let j = 1; j < 24; j++)
+        candidates.push([b.left + b.width * i / 24, b.top + b.height * j / 24]);
+    const cx = b.left + b.width / 2, cy = b.top + b.height / 2;
+    candidates.sort((p, q) => Math.hypot(p[0] - cx, p[1] - cy) - Math.hypot(q[0] - cx, q[1] - cy));
+    const best = candidates.find(([x, y]) => hits(x, y));
+    return best ? {x: best[0] - b.left, y: best[1] - b.top, properties: layer.feature.properties} : null;
+}
+"""
 
 
 @dataclass
@@ -291,6 +323,19 @@ class AppPage:
             timeout=timeout_ms,
         )
         return elapsed
+
+    def select_map_shape(self, index: int = 0) -> dict:
+        """Click that map's largest clickable shape with the mouse; wait for the page's rerun."""
+        frame = self.map_frame(index)
+        self.wait_for_map_paths(1, index)
+        frame.evaluate(PICK_LARGEST_SHAPE_JS, "ap-selected")  # zooms; then measure the redrawn path
+        self.page.wait_for_timeout(300)
+        where = frame.evaluate(PICK_LARGEST_SHAPE_JS, "ap-selected")
+        assert where, "no clickable shape on the map"
+        frame.locator("path[data-test='ap-selected']").click(position={"x": where["x"], "y": where["y"]})
+        self.page.wait_for_timeout(300)  # the click's rerun starts after the component sends its value
+        self.wait_until_idle()
+        return where["properties"]
 
 
 @pytest.fixture

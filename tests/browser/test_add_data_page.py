@@ -1,4 +1,4 @@
-"""The Add data page in Chromium: the password gate, a refused file shown as text, a real month
+"""The Add data page in Chromium: only a signed-in admin account gets the uploader, a refused file shown as text, a real month
 checked and added, and a page another person has open switching to it without a restart."""
 
 from __future__ import annotations
@@ -14,19 +14,28 @@ from tests import rawdata, stores
 
 NEW = "2021-09"
 PASSWORD = secrets.token_urlsafe(16)  # made up per run; never in the repository
+ADMIN = "Ada Admin"
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture(scope="module")
 def live(data_dir, tmp_path_factory, streamlit_server):
-    store = stores.copy_store(stores.store_without(data_dir, NEW), tmp_path_factory.mktemp("add-data"))
-    server = streamlit_server("app.py", env={"AREAPROFILE_STORE": str(store), "AREAPROFILE_EDITOR_PASSWORD": PASSWORD})
+    from areaprofile.register import accounts, db
+
+    folder = tmp_path_factory.mktemp("add-data")
+    store = stores.copy_store(stores.store_without(data_dir, NEW), folder)
+    register = db.open_register(folder / "register.sqlite")
+    accounts.add_user(register, ADMIN, PASSWORD, "admin", by="test")
+    db.close_register(register)
+    server = streamlit_server("app.py", env={"AREAPROFILE_STORE": str(store),
+                                             "AREAPROFILE_REGISTER": str(folder / "register.sqlite")})
     return store, server
 
 
 def _unlock(editor, password: str) -> None:
-    editor.page.get_by_label("Editor password").fill(password)
-    editor.page.get_by_role("button", name="Unlock").click()
+    editor.page.get_by_label("Account name").fill(ADMIN)
+    editor.page.get_by_role("textbox", name="Password").fill(password)
+    editor.page.get_by_role("button", name="Sign in", exact=True).click()
     editor.wait_until_idle()
 
 
@@ -45,7 +54,7 @@ def test_editor_adds_a_month_and_open_pages_switch(live, app_page, data_dir):
     uploader = editor.page.locator("[data-testid='stFileUploader']")
     assert uploader.count() == 0
     _unlock(editor, PASSWORD[::-1])
-    expect(editor.page.get_by_text("That password is not right")).to_be_visible()
+    expect(editor.page.get_by_text("That name and password do not match an account")).to_be_visible()
     assert uploader.count() == 0
     _unlock(editor, PASSWORD)
     expect(uploader).to_be_visible()

@@ -10,6 +10,8 @@ click panel, the build log and (when areaprofile/report.py exists) the forum-upd
 
 from __future__ import annotations
 
+import re
+
 import shutil
 import subprocess
 from collections import Counter
@@ -84,7 +86,7 @@ def _assert_inert(app) -> None:
 def test_top_locations_show_the_text(server, app_page):
     app = app_page(server, "/" + SEPTEMBER)
     expect(app.page.get_by_text(f"The busiest snap point is '{IMG}'")).to_be_visible()
-    table = app.page.locator("[data-testid='stDataFrame']").filter(has_text="Place (on or near)")
+    table = app.page.get_by_role("table", name=re.compile("^The busiest places"))
     expect(table).to_contain_text(IMG)
     expect(table).to_contain_text(SCRIPT)
     app.screenshot("hostile_profile")

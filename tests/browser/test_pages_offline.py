@@ -6,28 +6,9 @@ The list is read from app.py itself, so a page added there is covered without to
 
 from __future__ import annotations
 
-import ast
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def app_pages() -> list[tuple[str, str]]:
-    """(file, URL path) of each st.Page(...) in app.py, in order."""
-    pages = []
-    for node in ast.walk(ast.parse((ROOT / "app.py").read_text())):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page" and node.args:
-            file = node.args[0].value
-            keywords = {k.arg: getattr(k.value, "value", None) for k in node.keywords}
-            if keywords.get("default"):
-                path = "/"
-            else:
-                path = "/" + (keywords.get("url_path") or Path(file).stem)
-            pages.append((file, path))
-    return pages
-
+from tests.app_pages import app_pages
 
 PAGES = app_pages()
 

@@ -1,0 +1,136 @@
+"""How the dashboard is served (``serve.py``): imports and caches warmed at start-up, and deep links
+that start without two failed requests.
+
+- :func:`lifespan` starts :func:`warm` on a background thread as the server starts, so the first
+  person after a restart does not wait for pandas, DuckDB, folium and the map page's first queries
+  (seconds on a small machine); the server answers meanwhile.
+- :class:`BackendBaseUrl` tells Streamlit's page where the server is. Without it a direct visit to
+  any page but ``/`` (``/map``) first tries ``/map/_stcore/health`` and ``/map/_stcore/host-config``
+  (two 404s, streamlit/streamlit#7074) before finding the server at ``/``.
+
+Nothing here is needed by the pages themselves: ``streamlit run app.py`` still works (tests, local
+development); ``streamlit run serve.py`` (scripts/run.sh, the Dockerfile) adds these two.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from contextlib import asynccontextmanager
+
+_LOG = logging.getLogger(__name__)
+
+#: Where Streamlit serves what is not a page: these keep their responses untouched.
+_NOT_PAGES = ("/_stcore/", "/static/", "/app/static/", "/component/", "/media/", "/favicon")
+
+
+#: Seconds between warming the first pages and the others: a first visitor who arrived meanwhile
+#: gets the CPU (and Python's lock) for their page instead of sharing it with imports they don't need.
+OTHER_PAGES_AFTER_S = 3.0
+
+
+def warm(pause_s: float = 0.0) -> None:
+    """Import what the pages need and run the default selection's first queries, once.
+
+    The map and profile pages first (the heaviest first draw), then, ``pause_s`` later, the other
+    pages' modules. Any failure (no store yet, say) only means the first visitor warms it instead,
+    so it is logged, not raised.
+    """
+    try:
+        # Not streamlit_folium: a component registers itself only when first imported inside a
+        # script run; imported here, it would never be served (404 for its frame).
+        from areaprofile import maps, partnership, profile, query, ui  # pandas, DuckDB, folium, Streamlit glue
+
+        store = query.open_store()
+        version = ui.cache_version(store)
+        months = ui.cached("loaded_months", version, _store=store)
+        if months:
+            from areaprofile.periods import preset_period
+
+            selection = profile.Selection(area=None, period=preset_period("Last 3 months", months[-1]),
+                                          everywhere=partnership.of_store(store).all_label)  # as the sidebar makes it
+            ui.cached("period_coverage", version, selection.period, _store=store)
+            ui.cached("data_correct_as_of", version, _store=store)
+            features = ui.cached("map_features", version, selection, "area", _store=store)
+            maps.map_html(maps.choropleth_map(features, "count", "name", tiles=None))  # folium's templates
+            ui.cached("headlines", version, selection, _store=store)
+            ui.cached("monthly_trend", version, selection, 12, _store=store)
+        time.sleep(pause_s)
+        # The other pages' modules (charts, knowledge files, hotspots).
+        import altair  # noqa: F401
+
+        from areaprofile import concerns, hotspot_map, hotspots, knowledge  # noqa: F401
+
+        knowledge.load_knowledge()
+    except Exception:  # warming is an optimisation: never let it stop the server
+        _LOG.warning("areaprofile: warming the caches at start-up failed; the first visit will do it", exc_info=True)
+
+
+@asynccontextmanager
+async def lifespan(_app):
+    threading.Thread(target=warm, args=(OTHER_PAGES_AFTER_S,), name="areaprofile-warm", daemon=True).start()
+    yield
+
+
+def _base_url_script() -> bytes:
+    from streamlit import config
+
+    base = (config.get_option("server.baseUrlPath") or "").strip("/")
+    path = f"/{base}/" if base else "/"
+    return (
+        "<script>window.__streamlit=Object.assign("
+        f"{{BACKEND_BASE_URL:location.origin+{json.dumps(path)}}},window.__streamlit||{{}})</script>"
+    ).encode()
+
+
+class BackendBaseUrl:
+    """ASGI middleware: put ``window.__streamlit.BACKEND_BASE_URL`` into every page's HTML.
+
+    Streamlit's page guesses its server's base path from the address (``/map`` -> tries ``/map``,
+    then ``/``); given the base URL it connects straight to ``/``. Only page documents (HTML,
+    not under ``/_stcore``, ``/static``, ``/component`` ...) are changed.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith(_NOT_PAGES):
+            await self.app(scope, receive, send)
+            return
+        # Ask Streamlit for the page uncompressed (it gzips pages other than /), so it can be edited;
+        # the page is 8 KB, and a reverse proxy compresses what it passes on.
+        scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"]}
+        start: dict | None = None
+        body: list[bytes] = []
+
+        async def capture(message):
+            nonlocal start
+            if message["type"] == "http.response.start":
+                headers = {k.lower(): v for k, v in message.get("headers", [])}
+                if (message["status"] == 200 and headers.get(b"content-type", b"").startswith(b"text/html")
+                        and b"content-encoding" not in headers):
+                    start = message
+                    return
+                await send(message)
+            elif message["type"] == "http.response.body" and start is not None:
+                body.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    html = b"".join(body).replace(b"<head>", b"<head>" + _base_url_script(), 1)
+                    headers = [(k, v) for k, v in start.get("headers", [])
+                               if k.lower() not in (b"content-length", b"etag")]
+                    headers.append((b"content-length", str(len(html)).encode()))
+                    await send({**start, "headers": headers})
+                    await send({"type": "http.response.body", "body": html})
+            else:
+                await send(message)
+
+        await self.app(scope, receive, capture)
+
+
+def middleware() -> list:
+    from starlette.middleware import Middleware
+
+    return [Middleware(BackendBaseUrl)]

@@ -1,0 +1,11 @@
+"""Serve the dashboard for real: ``streamlit run serve.py`` (scripts/run.sh and the Dockerfile do).
+
+The same app as ``streamlit run app.py``, plus caches warmed as the server starts and deep links
+that connect without failed requests (see areaprofile/serving.py).
+"""
+
+import streamlit as st
+
+from areaprofile import serving
+
+app = st.App("app.py", lifespan=serving.lifespan, middleware=serving.middleware())

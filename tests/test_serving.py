@@ -1,0 +1,36 @@
+"""serve.py's warm-up: it loads what the pages need (never streamlit_folium, which must register
+itself inside a script run), and a missing store only means a logged warning, never a crash."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+PROBE = """
+import logging, sys
+logging.basicConfig(level=logging.WARNING, format="LOG %(message)s")
+from areaprofile import serving
+serving.warm()
+print(sorted(m for m in ("areaprofile.maps", "areaprofile.hotspots", "altair", "duckdb", "pandas",
+                         "streamlit_folium", "weasyprint", "matplotlib") if m in sys.modules))
+"""
+
+
+def _warm(store) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "AREAPROFILE_STORE": str(store)})
+
+
+def test_warm_loads_the_pages_modules_but_not_the_map_component(built_store):
+    done = _warm(built_store)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "warming the caches at start-up failed" not in done.stderr
+    assert done.stdout.strip().splitlines()[-1] == str(
+        ["altair", "areaprofile.hotspots", "areaprofile.maps", "duckdb", "pandas"])
+
+
+def test_warm_without_a_store_logs_and_returns(tmp_path):
+    done = _warm(tmp_path / "missing.duckdb")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "warming the caches at start-up failed; the first visit will do it" in done.stderr
