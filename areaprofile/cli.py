@@ -98,6 +98,17 @@ def _parser() -> argparse.ArgumentParser:
     hotspots.add_argument("--scheme", default=None, help=SCHEME_HELP)
     hotspots.set_defaults(run=_hotspots)
 
+    outcomes = sub.add_parser("outcomes", help="what happened to an area's crimes: outcome groups over settled months of one download")
+    outcomes.add_argument("--area", default=None, help=AREA_HELP + " (default: the whole partnership)")
+    outcomes.add_argument("--from", dest="start", default=None, help="first month, YYYY-MM (default: the first loaded)")
+    outcomes.add_argument("--to", dest="end", default=None, help="last month, YYYY-MM (default: the latest loaded)")
+    outcomes.add_argument("--crime-type", action="append", default=None,
+                          help="published crime type, or all-crime (repeatable; default: every crime type; ASB has no outcomes)")
+    outcomes.add_argument("--format", choices=("json", "csv"), default="json")
+    outcomes.add_argument("--store", type=Path, default=None)
+    outcomes.add_argument("--scheme", default=None, help=SCHEME_HELP)
+    outcomes.set_defaults(run=_outcomes)
+
     accuracy = sub.add_parser("hotspot-accuracy", help="PAI, hit rate, RRI and PEI of a hotspot ranking on held-back months")
     accuracy.add_argument("--crime-type", action="append", default=None,
                           help="published crime type, or all-crime / asb (repeatable; default: every type)")
@@ -516,6 +527,32 @@ def _hotspots(args) -> int:
         sys.stdout.write("\n")
     else:
         cells.to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
+def _outcomes(args) -> int:
+    from areaprofile import outcomes, query
+    from areaprofile.periods import Period
+    from areaprofile.profile import Selection
+
+    store = query.open_store(args.store, args.scheme)
+    loaded = query.months(store)
+    if not loaded:
+        raise AreaprofileError("The store holds no months; build it first.")
+    start = query.check_month(args.start, "start month") or loaded[0]
+    end = query.check_month(args.end, "end month") or loaded[-1]
+    types = query.resolve_crime_types(args.crime_type)
+    selection = Selection(area=query.check_area(args.area, store), period=Period(start, end),
+                          crime_types=tuple(types) if types else None)
+    result = outcomes.outcomes(store, selection)
+    if args.format == "json":
+        print(json.dumps({"area": selection.area, "from": start, "to": end, **result.as_dict()}, ensure_ascii=False))
+    else:
+        table = result.table.rename(columns={"Group": "group", "Crimes": "crimes", "Share (%)": "share_percent",
+                                             "Categories": "categories"})
+        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+        print(f"# {result.left_out_sentence()}")
+        print(f"# {result.caveat}")
     return 0
 
 

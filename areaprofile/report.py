@@ -32,8 +32,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from areaprofile import completeness, hotspot_trends, knowledge, metrics, outcomes, partnership, profile, query, repeat_places
 from areaprofile import follow_up as follow_up_module
-from areaprofile import hotspot_trends, knowledge, metrics, partnership, profile, query
 from areaprofile.config import ASB, CRIME_TYPES
 from areaprofile.errors import AreaprofileError
 from areaprofile.periods import Period, shift
@@ -132,6 +132,9 @@ class Pack:
     show_scheme: bool = False  # the partnership offers several schemes: say which one this is
     partnership: str = ""
     knowledge_note: str = ""  # what the partnership's plan knowledge lacks
+    completeness_notice: str | None = None  # when the quarter is not fully loaded (package words)
+    repeat_places: str = ""  # the repeat places in one sentence
+    outcomes: str = ""  # the outcome groups of the settled months in one line
     #: Page two, from the concerns register (None: no register given).
     follow_up: follow_up_module.FollowUp | None = None
 
@@ -428,6 +431,10 @@ def build_pack(store: Store, area: str, month: str | None = None, suppress_under
         partnership=settings.partnership_name,
         knowledge_note=settings.knowledge_note,
     )
+    quarter_selection = profile.Selection(area=area, period=quarter)
+    pack.completeness_notice = completeness.completeness(store, quarter_selection).short_notice()
+    pack.repeat_places = repeat_places.pack_line(repeat_places.repeat_places(store, month_selection))
+    pack.outcomes = outcomes.outcomes(store, trend_selection).pack_line(area)
     pack.summary = summary_sentences(pack)
     pack.hotspots_line = hotspots_line(hotspot_trends.trends(store, month_selection))
     if register is not None:
@@ -537,6 +544,9 @@ def numbers_table(pack: Pack) -> pd.DataFrame:
         ("pack", "Area (km²)", "", f"{pack.area_km2:.1f}"),
         ("pack", "Counts under this are suppressed", "", "" if pack.suppress_under is None else str(pack.suppress_under)),
         ("pack", "Data correct as of", "", pack.data_correct_as_of),
+        ("pack", "Incomplete data", "", pack.completeness_notice or ""),
+        ("pack", "Repeat places", "", pack.repeat_places),
+        ("pack", "Outcomes", "", pack.outcomes),
     ]
 
     def measured_rows(section: str, item: Measured) -> None:

@@ -273,6 +273,7 @@ def _files_table(figures: list[FileFigures], per_file: pd.DataFrame, previous, k
                 "rows_kept": int(counts["rows_kept"].get(key, 0)),
                 "rows_without_location": figure.rows_without_location,
                 "rows_outside_la": figure.rows_outside_la,
+                "rows_blank_lsoa": figure.rows_blank_lsoa,
                 "repeated_crime_ids": int(counts["repeated_crime_ids"].get(key, 0)),
                 "read_at": datetime.now(timezone.utc).replace(tzinfo=None),
             }

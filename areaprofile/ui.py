@@ -163,7 +163,7 @@ def friendly_errors():
 
 #: Package modules whose functions pages may call through :func:`get` (each takes the store first).
 _MODULES = ("profile", "concerns", "report", "pack_process", "hotspots", "hotspot_accuracy", "update_log",
-            "live_concerns")
+            "live_concerns", "completeness", "outcomes", "seasonal", "repeat_places")
 
 
 #: Bounded both ways, so a long-running server's memory has a ceiling (a pack is ~0.5 MB).
@@ -426,6 +426,18 @@ def bar_chart(frame: pd.DataFrame, category: str, value: str, colour: str = CRIM
     return (bars + labels).properties(height=max(120, 26 * len(frame)))
 
 
+def season_chart(profile_table: pd.DataFrame) -> alt.Chart:
+    """Average records per calendar month, January to December, with a rule at the average month."""
+    value = "Against an average month (%)"
+    base = alt.Chart(profile_table).encode(
+        x=alt.X("Month:N", sort=list(profile_table["Month"]), title=None, axis=alt.Axis(labelAngle=-40)),
+        tooltip=["Month", "Average records", "Lowest", "Highest", "Years", value],
+    )
+    bars = base.mark_bar(color=CRIME_COLOUR).encode(y=alt.Y(f"{value}:Q", title="% of an average month"))
+    rule = alt.Chart(pd.DataFrame({"y": [100]})).mark_rule(color="#000000", strokeDash=[6, 3]).encode(y="y:Q")
+    return (bars + rule).properties(height=240)
+
+
 def funnel_chart(points: pd.DataFrame, curves: pd.DataFrame) -> alt.Chart:
     import altair as alt
 
@@ -441,6 +453,20 @@ def funnel_chart(points: pd.DataFrame, curves: pd.DataFrame) -> alt.Chart:
     )
     return (lower + upper + centre + dots.mark_point(size=120, filled=True, color=CRIME_COLOUR)
             + dots.mark_text(dx=10, align="left", fontSize=14, fontWeight="bold").encode(text="Area:N")).properties(height=360)
+
+
+def completeness_note(selection: profile.Selection) -> None:
+    """Beside a figure: a warning when its period is incomplete, and the completeness facts (package words)."""
+    facts = get("completeness.completeness", selection)
+    notice = facts.notice()
+    if notice:
+        st.warning(notice)
+    st.write(facts.sentence())
+
+
+def outcomes_caveat(result) -> None:
+    """Why outcomes are shown only for some months, and which download they come from."""
+    st.info(f"{result.caveat} {result.left_out_sentence()}")
 
 
 def footer() -> None:

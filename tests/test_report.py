@@ -381,3 +381,14 @@ def test_report_errors_are_one_sentence(args, expected, built_store, tmp_path, m
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1 and expected in lines[0] and "Traceback" not in captured.err
     assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+def test_pack_names_the_repeat_places_and_the_settled_outcomes(packs, built_store):
+    from areaprofile import outcomes, profile, repeat_places
+
+    store = query.open_store(built_store)
+    flat = " ".join(packs[("Bath", "2021-09")]["text"].split())
+    places = repeat_places.pack_line(repeat_places.repeat_places(store, profile.Selection("Bath", Period("2021-09", "2021-09"))))
+    assert places and " ".join(places.split()) in flat
+    line = outcomes.outcomes(store, profile.Selection("Bath", Period("2020-10", "2021-09"))).pack_line("Bath")
+    assert "Oct 2020 to Mar 2021" in line and " ".join(line.split()) in flat

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from areaprofile import profile, ui
+from areaprofile import profile, repeat_places, seasonal, ui
 
 selection = st.session_state["selection"]
 st.title(f"{selection.area_label}: community safety profile")
@@ -25,6 +25,7 @@ for column, item in zip(columns, headlines):
         for note in item.notes:
             st.caption(note)
 ui.table_alternative(profile.headline_table(headlines), "Show the headline figures as a table")
+ui.completeness_note(selection)
 st.caption("'Unusual' means a change larger than chance alone would usually give (exact Poisson test, 5% level); "
            "otherwise it is within normal month-to-month variation.")
 
@@ -33,6 +34,14 @@ trend = ui.get("monthly_trend", selection, 12)
 ui.active_title(profile.trend_sentence(trend, selection))
 st.altair_chart(ui.trend_chart(trend), width="stretch")
 ui.table_alternative(trend)
+
+st.header("The same months last year, and the time of year")
+year = ui.get("seasonal.rolling_year", selection)
+ui.active_title(year.sentence("records", selection.area_label))
+season = ui.get("seasonal.month_of_year", selection)
+st.write(seasonal.season_sentence(season, selection.area_label))
+st.altair_chart(ui.season_chart(season), width="stretch")
+ui.table_alternative(season, "Show the time-of-year profile as a table")
 
 left, right = st.columns(2)
 with left:
@@ -55,6 +64,25 @@ with right:
                                f"The busiest places, {selection.period.label}"))
         st.caption("Places are police.uk snap points: each covers eight or more addresses, so an incident may have "
                    "happened nearby rather than at the named place.")
+
+st.header("Repeat places")
+repeats = ui.get("repeat_places.repeat_places", selection)
+ui.active_title(repeat_places.repeat_sentence(repeats, selection.area_label))
+if not repeats.empty:
+    st.dataframe(repeats[["Place (on or near)", "Months in a row", "Months among the busiest", "Records", "Repeat place", "Area"]],
+                 hide_index=True, width="stretch")
+st.caption(f"Each month's snap points are ranked by records; 'months in a row' counts back from the latest month while the "
+           f"place stayed in that month's top {repeat_places.TOP} (a month not loaded ends a run). {repeat_places.REPEAT} or "
+           "more months in a row make a repeat place.")
+
+st.header("What happened to the crimes (outcomes)")
+result = ui.get("outcomes.outcomes", selection)
+ui.active_title(result.sentence(selection.area_label))
+if result.crimes:
+    st.altair_chart(ui.bar_chart(result.table, "Group", "Crimes").properties(height=300), width="stretch")
+    st.table(result.table.assign(**{"Share (%)": [f"{v:.1f}" for v in result.table["Share (%)"]],
+                                    "Crimes": [f"{v:,}" for v in result.table["Crimes"]]}).set_index("Group"))
+ui.outcomes_caveat(result)
 
 st.header("How this area is defined")
 definitions = ui.get("area_definitions")

@@ -14,6 +14,7 @@ st.title(f"Compare the {count} areas")
 st.caption(ui.selection_caption(selection) + f" (the area choice is ignored here: all {count} are shown)")
 
 table = ui.get("compare_areas", selection)
+ui.completeness_note(selection.with_area(None))
 ui.active_title(profile.compare_sentence(table, selection))
 shown = table.copy()
 shown["Per 1,000 residents"] = shown["Per 1,000 residents"].round(1)
@@ -49,6 +50,15 @@ st.altair_chart(ui.funnel_chart(points, curves), width="stretch")
 st.caption("Each dot is an area. Between the dashed lines, an area's rate is within what chance would give an area of "
            f"its size at the {whole} rate (solid line); outside them, the difference is unlikely to be chance.")
 ui.table_alternative(positions.merge(points, on="Area"))
+
+st.header("Outcomes by area")
+outcome_table, whole_outcomes = ui.get("outcomes.compare_outcomes", selection)
+ui.active_title(whole_outcomes.sentence(ui.everywhere()))
+if whole_outcomes.crimes:
+    st.dataframe(outcome_table, hide_index=True, width="stretch",
+                 column_config={"Crimes": st.column_config.NumberColumn(format="localized"),
+                                **{c: st.column_config.NumberColumn(format="%.1f%%") for c in outcome_table.columns[2:]}})
+ui.outcomes_caveat(whole_outcomes)
 
 st.header("Crime mix by area")
 mix = ui.get("compare_mix", selection)

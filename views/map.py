@@ -34,6 +34,7 @@ if table.empty:
     st.info("No boundaries to show for this choice.")
     st.stop()
 ui.active_title(profile.map_sentence(features, selection, measure))
+ui.completeness_note(selection)
 
 tooltip = [("count", "Records"), ("rate_per_1000", "Per 1,000 residents"), ("per_km2", "Per km²"),
            ("population", "Residents (Census 2021)")]

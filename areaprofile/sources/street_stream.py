@@ -52,6 +52,7 @@ class FileFigures:
     rows_in_file: int
     rows_without_location: int
     rows_outside_la: int
+    rows_blank_lsoa: int = 0  # no LSOA code: police.uk could not place them, so no area can count them
 
 
 def create_la_table(con: duckdb.DuckDBPyConnection, table: str, la_lsoa_codes: set[str]) -> None:
@@ -213,11 +214,11 @@ def _stage_csv(
     scan = _scan(checked.csv_path)
     lon, lat = _coordinate("Longitude"), _coordinate("Latitude")
     try:
-        rows, without_location, in_la, wrong_months, lon_bad, lon_out, lat_bad, lat_out = con.execute(
+        rows, without_location, in_la, wrong_months, lon_bad, lon_out, lat_bad, lat_out, blank_lsoa = con.execute(
             f"""
             WITH text AS (
                 SELECT coalesce("Month", '') AS month, "LSOA code" IN (SELECT code FROM {la_table}) AS in_la,
-                       {lon} AS lon_text, {lat} AS lat_text
+                       {lon} AS lon_text, {lat} AS lat_text, nullif(trim("LSOA code"), '') IS NULL AS blank_lsoa
                 FROM {scan}
             ), parsed AS (
                 SELECT *, try_cast(lon_text AS DOUBLE) AS lon, try_cast(lat_text AS DOUBLE) AS lat FROM text
@@ -225,7 +226,8 @@ def _stage_csv(
             SELECT count(*), count(*) FILTER (lon IS NULL OR lat IS NULL), count(*) FILTER (in_la),
                    list(DISTINCT month) FILTER (month <> ?),
                    count(*) FILTER (lon_text IS NOT NULL AND lon IS NULL), count(*) FILTER (NOT lon BETWEEN ? AND ?),
-                   count(*) FILTER (lat_text IS NOT NULL AND lat IS NULL), count(*) FILTER (NOT lat BETWEEN ? AND ?)
+                   count(*) FILTER (lat_text IS NOT NULL AND lat IS NULL), count(*) FILTER (NOT lat BETWEEN ? AND ?),
+                   count(*) FILTER (blank_lsoa)
             FROM parsed
             """,
             [street_file.month, *LON_RANGE, *LAT_RANGE],
@@ -270,6 +272,7 @@ def _stage_csv(
         rows_in_file=int(rows),
         rows_without_location=int(without_location),
         rows_outside_la=int(rows - in_la),
+        rows_blank_lsoa=int(blank_lsoa),
     )
 
 
