@@ -262,7 +262,7 @@ class AppPage:
                 f"{len(bad)} request(s) to hosts other than 127.0.0.1/localhost:\n{lines}")
 
     # -- Streamlit -----------------------------------------------------------------------
-    def wait_until_idle(self, quiet_ms: int = 600, timeout_ms: int = 30_000) -> None:
+    def wait_until_idle(self, quiet_ms: int = 600, timeout_ms: int = 90_000) -> None:
         """Wait until the script has finished running and stayed finished for ``quiet_ms``."""
         self.page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)
         self.page.wait_for_function(
@@ -295,7 +295,7 @@ class AppPage:
         return path
 
     # -- maps (streamlit-folium) ---------------------------------------------------------
-    def map_frame(self, index: int = 0, timeout_ms: int = 30_000):
+    def map_frame(self, index: int = 0, timeout_ms: int = 90_000):
         selector = "iframe[title='streamlit_folium.st_folium']"
         self.page.wait_for_selector(selector, state="attached", timeout=timeout_ms)
         handle = self.page.query_selector_all(selector)[index]
@@ -304,7 +304,7 @@ class AppPage:
             raise AssertionError("map iframe has no content frame")
         return frame
 
-    def wait_for_map_paths(self, count: int, index: int = 0, timeout_ms: int = 30_000) -> float:
+    def wait_for_map_paths(self, count: int, index: int = 0, timeout_ms: int = 90_000) -> float:
         """Wait for ``count`` interactive paths in the map and its click handler; return the
         seconds from opening the page until the paths were there."""
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
