@@ -11,13 +11,14 @@ address must match an account name in the register.
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import streamlit as st
 
 from areaprofile.errors import AreaprofileError
 from areaprofile.ui import literal
 from areaprofile.register import accounts
-from areaprofile.register.db import Register, open_register
+from areaprofile.register.db import ENV_VAR, Register, open_register
 
 _USER = "_register_user"
 _SEEN = "_register_seen"
@@ -25,9 +26,19 @@ _FLASH = "_register_flash"
 
 
 def register() -> Register:
-    """The register ($AREAPROFILE_REGISTER or store/register.sqlite), opened once per process."""
+    """The register that goes with the store this app serves: $AREAPROFILE_REGISTER, else
+    ``register.sqlite`` beside the store (``store/register.sqlite`` by default).
+
+    One server serves one store, so one partnership: the register checks areas and plan links
+    against that partnership's settings (``$AREAPROFILE_LA``, set here from the store when unset),
+    and a second partnership's store never shares (or is seeded into) the first one's register.
+    """
+    from areaprofile import partnership, ui
+
+    current = ui.store()
     try:
-        return open_register()
+        os.environ.setdefault(partnership.ENV_DEFAULT, partnership.of_store(current).la_code)
+        return open_register(os.environ.get(ENV_VAR) or current.path.parent / "register.sqlite")
     except AreaprofileError as exc:
         st.error(exc.message)
         st.stop()

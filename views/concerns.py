@@ -100,6 +100,8 @@ def concerns_view(selection) -> None:
         return
     live = ui.get_with_register("live_concerns.for_area", selection.area)
     ui.active_title(live["sentence"])
+    if live["table"].empty and (note := ui.get("concerns.knowledge_note")):
+        st.info(note)  # what this partnership's plan knowledge lacks, instead of anything invented
     if not live["table"].empty:
         ui.table_alternative(live["table"], "All concerns as a table")
     st.header(f"Open and in progress in {selection.area}")

@@ -73,7 +73,7 @@ def check_compare(app, capsys, store):
 
 def check_concerns(app, capsys, store):
     body = app.page.inner_text("body")
-    assert "No concern on record names Area 4." in body and "data/knowledge-E06000023/" in body
+    assert "Area 4: no concerns in the register yet." in body and "data/knowledge-E06000023/" in body
 
 
 def check_measures(app, capsys, store):
@@ -91,13 +91,19 @@ def check_data(app, capsys, store):
     assert "Bristol's wards date from the May 2016 review" in body and "Plan knowledge" in body
 
 
+def check_manage_concerns(app, capsys, store):
+    # Viewers see the sign-in form and no editing controls; Bristol's register is its own.
+    assert app.page.get_by_role("button", name="Sign in").count() >= 1
+    assert app.page.get_by_role("button", name="Add the concern").count() == 0
+
+
 def check_add_data(app, capsys, store):
     assert app.page.locator("h1").count() >= 1
 
 
 CHECKS = {"/": check_profile, "/map": check_map, "/hotspots": check_hotspots, "/compare": check_compare,
           "/concerns": check_concerns, "/measures": check_measures, "/forum-update": check_forum_update,
-          "/data": check_data, "/add-data": check_add_data}
+          "/manage-concerns": check_manage_concerns, "/data": check_data, "/add-data": check_add_data}
 PAGES = app_pages()
 
 
