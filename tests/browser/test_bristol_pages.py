@@ -20,7 +20,8 @@ VIEW = "area=Area+4&period=last-3-months&types=all"
 
 @pytest.fixture(scope="module")
 def server(streamlit_server, bristol_store):
-    return streamlit_server("app.py", env={"AREAPROFILE_STORE": str(bristol_store)})
+    # The concerns register belongs to one partnership too: $AREAPROFILE_LA names it.
+    return streamlit_server("app.py", env={"AREAPROFILE_STORE": str(bristol_store), "AREAPROFILE_LA": "E06000023"})
 
 
 def counts(capsys, store, *args) -> list[dict]:
