@@ -431,6 +431,8 @@ def bar_chart(frame: pd.DataFrame, category: str, value: str, colour: str = CRIM
 
 def season_chart(profile_table: pd.DataFrame) -> alt.Chart:
     """Average records per calendar month, January to December, with a rule at the average month."""
+    import altair as alt
+
     value = "Against an average month (%)"
     base = alt.Chart(profile_table).encode(
         x=alt.X("Month:N", sort=list(profile_table["Month"]), title=None, axis=alt.Axis(labelAngle=-40)),
