@@ -25,7 +25,8 @@ def for_area(store: Store, area: str, register) -> dict:
     Each concern is the register's record with ``evidence`` (see
     :func:`areaprofile.concern_evidence.since_raised`), ``raised_words``, ``latest_actions``
     and ``priorities`` (titles of the plan priorities it links) added."""
-    records = [_shape(r) for r in register_with_evidence(store, register, area=area)]
+    kb = knowledge.read_only_knowledge()  # once per call: load_knowledge copies the whole base
+    records = [_shape(r, kb) for r in register_with_evidence(store, register, area=area)]
     active = [r for r in records if r["status"] in ACTIVE]
     finished = [r for r in records if r["status"] not in ACTIVE]
     return {"active": active, "finished": finished, "table": table(active + finished),
@@ -39,25 +40,23 @@ def raised_words(record: dict) -> str:
     return f"Raised {when}" + (f" by {who}" if who else "")
 
 
-def _priority_titles(links: list[str]) -> list[str]:
-    kb = knowledge.load_knowledge()
-    plans = {p["id"]: p for p in knowledge.plans()}
+def _priority_titles(links: list[str], kb) -> list[str]:
     out = []
     for link in links:
         if kb.kind(link) is None:
             continue
         item = kb.item(link)
-        plan = plans.get(item.get("plan"))
+        plan = kb.plans.get(item.get("plan"))
         out.append(f"{item.get('title') or link}" + (f" ({plan['period']} plan)" if plan else ""))
     return out
 
 
-def _shape(record: dict) -> dict:
+def _shape(record: dict, kb) -> dict:
     actions = [dict(a, day=day_text(as_date(a["date"]))) for a in record.get("actions") or []]
     status_on = as_date(record.get("status_on"))
     status = record["status_words"] + (f" since {day_text(status_on)}" if status_on else "")
     return dict(record, actions=actions, raised_words=raised_words(record), status_line=status,
-                latest_actions=actions[:LATEST_ACTIONS], priorities=_priority_titles(record.get("links") or []))
+                latest_actions=actions[:LATEST_ACTIONS], priorities=_priority_titles(record.get("links") or [], kb))
 
 
 def _change_words(evidence: dict | None) -> str:

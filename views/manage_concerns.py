@@ -210,7 +210,7 @@ def add_tab() -> None:
         bump(round_key)
         st.session_state["mc_open_next"] = record["id"]
         st.session_state["mc_section_next"] = "change"
-        done(f"Added “{record['title']}” (reference {record['id']}); it is open below, ready for actions.")
+        done(f"Added “{ui.literal(record['title'])}” (reference {record['id']}); it is open below, ready for actions.")
 
 
 def suggestions_tab(items: list, snapshot: dict | None) -> None:
@@ -247,7 +247,7 @@ def suggestions_tab(items: list, snapshot: dict | None) -> None:
                     else:
                         st.session_state["mc_open_next"] = record["id"]
                         st.session_state["mc_section_next"] = "change"
-                        done(f"Added “{record['title']}” from the police priorities (reference {record['id']}).")
+                        done(f"Added “{ui.literal(record['title'])}” from the police priorities (reference {record['id']}).")
             with st.form(f"sg_dismiss_{s.key}"):
                 reason = st.text_input("Why it is not a forum concern (optional)", max_chars=2000)
                 if st.form_submit_button("Dismiss"):

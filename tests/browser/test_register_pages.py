@@ -50,6 +50,11 @@ def live(built_store, tmp_path_factory, streamlit_server):
     db.close_register(register)
 
 
+def see(locator) -> None:
+    """Wait (as long as a slow script run may take) until ``locator`` shows."""
+    expect(locator).to_be_visible(timeout=WAIT_MS)
+
+
 def visit(app_page, server, path: str, **options):
     app = app_page(server, path, wait=False, **options)
     app.wait_until_idle(timeout_ms=WAIT_MS)
@@ -119,14 +124,14 @@ def test_editor_keeps_the_register_and_a_viewer_reads_it_on_the_page_and_in_the_
     store, register, server = live
     editor = visit(app_page, server, "/manage-concerns")
     sign_in(editor, KIM)
-    expect(editor.page.get_by_text(f"Signed in as {KIM}")).to_be_visible()
+    see(editor.page.get_by_text(f"Signed in as {KIM}"))
 
     # A police priority, suggested: shown as text, accepted with a crime type.
     section(editor, re.compile(r"Suggested by police \(1\)"))
-    expect(panel(editor).get_by_text(f"Cars parked on pavements {HOSTILE}")).to_be_visible()
+    see(panel(editor).get_by_text(f"Cars parked on pavements {HOSTILE}"))
     choose(editor, panel(editor), "police.uk crime types that count it", "Other crime")
     press(editor, panel(editor).get_by_role("button", name="Accept as a concern"))
-    expect(editor.page.get_by_text("from the police priorities")).to_be_visible()
+    see(editor.page.get_by_text("from the police priorities"))
     accepted = next(c for c in rc.list_concerns(register) if c["raised_by_kind"] == "police")
     assert accepted["source"].startswith("police.uk neighbourhood priorities: Keynsham Town")
     assert [(h["change"], h["account"]) for h in rc.concern_history(register, accepted["id"])] == [("add", KIM)]
@@ -135,7 +140,7 @@ def test_editor_keeps_the_register_and_a_viewer_reads_it_on_the_page_and_in_the_
     section(editor, "Add a concern")
     form = panel(editor)
     press(editor, form.get_by_role("button", name="Add concern"))
-    expect(form.get_by_text("The title is empty; write a few words.")).to_be_visible()  # one clear message
+    see(form.get_by_text("The title is empty; write a few words."))  # one clear message
     title = f"Burglaries on Charlton Road {HOSTILE}"
     form.get_by_role("textbox", name="Title (required)", exact=True).fill(title)
     form.get_by_role("textbox", name="Summary: what residents said, in a few sentences", exact=True).fill(f"Summary {HOSTILE}")
@@ -147,13 +152,13 @@ def test_editor_keeps_the_register_and_a_viewer_reads_it_on_the_page_and_in_the_
     choose(editor, form, "police.uk crime types that count it", "Burglary")
     form.get_by_role("textbox", name="Notes (optional)", exact=True).fill(f"Notes {HOSTILE}")
     press(editor, form.get_by_role("button", name="Add concern"))
-    expect(editor.page.get_by_text(re.compile(r"^Added “Burglaries on Charlton Road"))).to_be_visible()
+    see(editor.page.get_by_text(re.compile(r"^Added “Burglaries on Charlton Road")))
 
-    expect(panel(editor).get_by_role("heading", name=title)).to_be_visible()  # opened for its actions
+    see(panel(editor).get_by_role("heading", name=title))  # opened for its actions
     panel(editor).get_by_role("textbox", name="Who did it (person or team)", exact=True).fill(f"PCSO {HOSTILE}")
     panel(editor).get_by_role("textbox", name="What was done", exact=True).fill(f"Marking kits handed out {HOSTILE}")
     press(editor, panel(editor).get_by_role("button", name="Add action"))
-    expect(editor.page.get_by_text("Action added.")).to_be_visible()
+    see(editor.page.get_by_text("Action added."))
     editor.screenshot("manage-concerns-desktop")
     no_markup_ran(editor)
 
@@ -161,7 +166,7 @@ def test_editor_keeps_the_register_and_a_viewer_reads_it_on_the_page_and_in_the_
     viewer = visit(app_page, server, "/concerns?area=Keynsham")
     card = viewer.page.get_by_role("heading", name=title, exact=True).locator(
         "xpath=ancestor::div[@data-testid='stVerticalBlock'][1]")
-    expect(card).to_be_visible()
+    see(card)
     text = card.inner_text()
     assert f"Marking kits handed out {HOSTILE} (PCSO {HOSTILE})" in text and f"Summary {HOSTILE}" in text
     assert f"Raised 10 Mar 2021 by Forum {HOSTILE}" in text
@@ -190,7 +195,7 @@ def test_editor_keeps_the_register_and_a_viewer_reads_it_on_the_page_and_in_the_
         assert "".join(text.split()) in squashed, text
     assert "Charlton Road" not in pages[0]
     manage = visit(app_page, server, "/manage-concerns")
-    expect(manage.page.get_by_text("Sign in to add and change concerns")).to_be_visible()
+    see(manage.page.get_by_text("Sign in to add and change concerns"))
     assert manage.page.get_by_role("radio", name="Add a concern").count() == 0 and manage.page.get_by_role("button", name="Add action").count() == 0
     no_markup_ran(viewer)
 
@@ -209,7 +214,7 @@ def test_five_wrong_passwords_give_the_wait_message_for_any_name(live, app_page)
     assert messages[SAM] == messages["Nobody By This Name"]  # the name's existence is never revealed
     assert messages[SAM][:4] == [accounts.WRONG] * 4 and messages[SAM][4] == accounts.LOCKED
     sign_in(app, SAM, PASSWORD)  # the right password waits too
-    expect(app.page.get_by_text(accounts.LOCKED)).to_be_visible()
+    see(app.page.get_by_text(accounts.LOCKED))
     assert app.page.get_by_role("button", name="Sign out").count() == 0
     no_markup_ran(app)
 
@@ -230,9 +235,9 @@ def test_two_editors_save_the_same_concern_and_the_second_is_told(live, app_page
     lee_text = f"Lee's summary, typed on a phone {HOSTILE}"
     panel(lee).get_by_role("textbox", name="Summary: what residents said, in a few sentences", exact=True).fill(lee_text)
     press(kim, panel(kim).get_by_role("button", name="Save changes"))
-    expect(kim.page.get_by_text("Changes saved.")).to_be_visible()
+    see(kim.page.get_by_text("Changes saved."))
     press(lee, panel(lee).get_by_role("button", name="Save changes"))
-    expect(lee.page.get_by_text(re.compile(rf"^Changed by {KIM} at \d\d:\d\d since you opened it"))).to_be_visible()
+    see(lee.page.get_by_text(re.compile(rf"^Changed by {KIM} at \d\d:\d\d since you opened it")))
     # Nothing Lee typed is lost: it is still in the form.
     assert panel(lee).get_by_role("textbox", name="Summary: what residents said, in a few sentences", exact=True).input_value() == lee_text
     lee.page.set_viewport_size({"width": 390, "height": 3000})
