@@ -78,6 +78,7 @@ class MonthRows:
     rows_without_location: int
     rows_outside_la: int
     table: pa.Table  # the local authority's rows: the published text columns plus lon/lat floats
+    rows_blank_lsoa: int = 0  # rows police.uk could not place in an LSOA (no area can count them)
 
 
 def find_street_files(source: Path) -> list[StreetFile]:
