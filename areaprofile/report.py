@@ -870,9 +870,11 @@ def render_html(pack: Pack, density: str | None = None) -> str:
     """The pack as one self-contained HTML page (no external requests).
 
     Without ``density`` the densest needed to fit one A4 page is found by laying the page out
-    with WeasyPrint, so printing from a browser gives the same single page."""
+    with WeasyPrint, then one step denser where there is one: a browser lays text out a little
+    larger than WeasyPrint, and the page printed from it must still be one A4 sheet."""
     if density is None:
-        density = _fit(pack)[0]
+        fitted = _fit(pack)[0]
+        density = DENSITIES[min(DENSITIES.index(fitted) + 1, len(DENSITIES) - 1)]
     return _html(pack, density)
 
 

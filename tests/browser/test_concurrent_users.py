@@ -57,7 +57,8 @@ def expected_view(store_path: Path) -> tuple:
     """What the Area profile's default view (All B&NES, last 3 months, all records) shows."""
     store = query.open_store(store_path)
     latest = profile.loaded_months(store)[-1]
-    selection = profile.Selection(area=None, period=preset_period("Last 3 months", latest), crime_types=None)
+    selection = profile.Selection(area=None, period=preset_period("Last 3 months", latest), crime_types=None,
+                                  everywhere=profile.whole_label(store))
     top = profile.top_locations(store, selection, 10).iloc[0]
     return (
         ui.selection_caption(selection),
