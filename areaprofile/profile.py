@@ -273,8 +273,9 @@ def snap_points(store: Store, selection: Selection) -> pd.DataFrame:
     """Incidents aggregated per published snap point (never one marker per crime)."""
     where, params = query.where_clause(**selection.filters(), store=store)
     return store.sql(
-        f"""SELECT ROUND(latitude, 5) AS lat, ROUND(longitude, 5) AS lon, ANY_VALUE(location) AS label, COUNT(*) AS count
-            FROM crimes WHERE {where} AND latitude IS NOT NULL GROUP BY 1, 2 ORDER BY count DESC""",
+        # Ties broken by position and the label chosen by MIN, so every run (page, CLI, pack worker) lists the same.
+        f"""SELECT ROUND(latitude, 5) AS lat, ROUND(longitude, 5) AS lon, MIN(location) AS label, COUNT(*) AS count
+            FROM crimes WHERE {where} AND latitude IS NOT NULL GROUP BY 1, 2 ORDER BY count DESC, lat, lon""",
         params,
     )
 

@@ -752,7 +752,7 @@ def map_svg(pack: Pack, width_mm: float = 87, height_mm: float = 76) -> bytes:
     ax.add_patch(PathPatch(path, facecolor="none", edgecolor="#333333", linewidth=1.1, zorder=2))
 
     classes = size_classes(pack)
-    points = pack.snap_points.sort_values("count", ascending=False)
+    points = pack.snap_points.sort_values("count", ascending=False, kind="stable")
     if not points.empty:
         px, py = to_grid.transform(points["lon"].tolist(), points["lat"].tolist())
         sizes = [_class_size(_class_index(int(c), classes)) for c in points["count"]]
