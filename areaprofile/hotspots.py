@@ -541,7 +541,7 @@ def busiest_locations(store: Store, selection, limit: int = 10) -> pd.DataFrame:
         f"""
         WITH now AS (
             SELECT location, ROUND(latitude, 5) AS latitude, ROUND(longitude, 5) AS longitude,
-                   ANY_VALUE(area) AS area, COUNT(*) AS count
+                   MIN(area) AS area, COUNT(*) AS count
             FROM crimes WHERE {where} AND location <> '' AND latitude IS NOT NULL GROUP BY 1, 2, 3
         ), before AS (
             SELECT location, ROUND(latitude, 5) AS latitude, ROUND(longitude, 5) AS longitude, COUNT(*) AS previous
@@ -741,7 +741,7 @@ def snap_point_flags(store: Store, selection, alpha: float = SNAP_ALPHA) -> pd.D
     where, params = query.where_clause(period.start, period.end, selection.area, types, store=store)
     frame = store.sql(
         f"""SELECT location, ROUND(latitude, 5) AS latitude, ROUND(longitude, 5) AS longitude,
-                   ANY_VALUE(area) AS area, COUNT(*) AS count
+                   MIN(area) AS area, COUNT(*) AS count
             FROM crimes WHERE {where} AND location <> '' AND latitude IS NOT NULL GROUP BY 1, 2, 3
             ORDER BY count DESC, location, latitude, longitude""",
         params,

@@ -249,7 +249,7 @@ def top_locations(store: Store, selection: Selection, limit: int = 10) -> pd.Dat
     frame = store.sql(
         f"""
         WITH now AS (
-            SELECT location, area, ANY_VALUE(ward) AS ward, ROUND(AVG(latitude), 5) AS latitude,
+            SELECT location, area, MIN(ward) AS ward, ROUND(AVG(latitude), 5) AS latitude,
                    ROUND(AVG(longitude), 5) AS longitude, COUNT(*) AS count
             FROM crimes WHERE {where} AND location <> '' GROUP BY location, area, longitude, latitude
         ), before AS (
@@ -260,7 +260,7 @@ def top_locations(store: Store, selection: Selection, limit: int = 10) -> pd.Dat
         SELECT now.location, now.area, now.ward, now.count, COALESCE(before.previous, 0) AS previous,
                now.latitude, now.longitude
         FROM now LEFT JOIN before USING (location, area, latitude, longitude)
-        ORDER BY now.count DESC, now.location LIMIT {int(limit)}
+        ORDER BY now.count DESC, now.location, now.latitude, now.longitude LIMIT {int(limit)}
         """,
         params + pparams,
     )
