@@ -45,18 +45,22 @@ def warm(pause_s: float = 0.0) -> None:
 
         store = query.open_store()
         version = ui.cache_version(store)
-        months = ui.cached("loaded_months", version, _store=store)
+
+        def call(function, *args):
+            return ui.cached(ui.function_key(function), version, *args, _function=function, _store=store)
+
+        months = call(profile.loaded_months)
         if months:
             from areaprofile.periods import preset_period
 
             selection = profile.Selection(area=None, period=preset_period("Last 3 months", months[-1]),
                                           everywhere=partnership.of_store(store).all_label)  # as the sidebar makes it
-            ui.cached("period_coverage", version, selection.period, _store=store)
-            ui.cached("data_correct_as_of", version, _store=store)
-            features = ui.cached("map_features", version, selection, "area", _store=store)
+            call(profile.period_coverage, selection.period)
+            call(profile.data_correct_as_of)
+            features = call(profile.map_features, selection, "area")
             maps.map_html(maps.choropleth_map(features, "count", "name", tiles=None))  # folium's templates
-            ui.cached("headlines", version, selection, _store=store)
-            ui.cached("monthly_trend", version, selection, 12, _store=store)
+            call(profile.headlines, selection)
+            call(profile.monthly_trend, selection, 12)
         time.sleep(pause_s)
         # The other pages' modules (charts, knowledge files, hotspots).
         import altair  # noqa: F401

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import html
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import pandas as pd
 import streamlit as st
 
-from areaprofile import partnership, profile, query, update_log
+from areaprofile import completeness, partnership, profile, query, update_log
 from areaprofile.config import ASB, CRIME_TYPES
 from areaprofile.errors import AreaprofileError
 from areaprofile.periods import PRESETS, Period, financial_year_period, financial_years, label, preset_period
@@ -164,37 +164,33 @@ def friendly_errors():
         st.stop()
 
 
-#: Package modules whose functions pages may call through :func:`get` (each takes the store first).
-_MODULES = ("profile", "concerns", "report", "pack_process", "hotspots", "hotspot_accuracy", "update_log",
-            "live_concerns", "completeness", "outcomes", "seasonal", "repeat_places")
-
-
 #: Bounded both ways, so a long-running server's memory has a ceiling (a pack is ~0.5 MB).
 @st.cache_data(show_spinner=False, max_entries=512, max_size="64MiB")
-def cached(function_name: str, store_version: str, *args, _store: query.Store, _register=None, **kwargs):
-    """Call ``<module>.<function>`` (default module: profile) once per store version and arguments.
+def cached(function_key: str, store_version: str, *args, _function: Callable, _store: query.Store, _register=None,
+           **kwargs):
+    """``_function(_store, *args, **kwargs)`` once per function, store version and arguments.
 
-    ``_store`` (not hashed) is the store whose version is ``store_version``: the answer is
-    computed from exactly the file the key names, never from one swapped in meanwhile. With
-    ``_register`` the function is also given ``register=`` (then ``store_version`` names the
-    register's latest change too).
+    ``function_key`` names ``_function`` (module and name) for the cache key. ``_store`` (not
+    hashed) is the store whose version is ``store_version``: the answer is computed from exactly
+    the file the key names, never from one swapped in meanwhile. With ``_register`` the function
+    is also given ``register=`` (then ``store_version`` names the register's latest change too).
     """
-    import importlib
-
-    module_name, _, name = function_name.rpartition(".")
-    if module_name not in ("", *_MODULES):
-        raise AreaprofileError(f"No such package function: {function_name}.")
-    module = importlib.import_module(f"areaprofile.{module_name or 'profile'}")
     if _register is not None:
         kwargs["register"] = _register
-    return getattr(module, name)(_store, *args, **kwargs)
+    return _function(_store, *args, **kwargs)
 
 
-def get(function_name: str, *args, **kwargs):
-    """``get("headlines", selection)`` or ``get("concerns.concern_evidence", selection)``: cached."""
+def function_key(function: Callable) -> str:
+    """What names a package function in the cache: its module and name."""
+    return f"{function.__module__}.{function.__qualname__}"
+
+
+def get(function: Callable, *args, **kwargs):
+    """``get(profile.headlines, selection)``: a package function's answer for the open store, cached."""
     current = store()
     with friendly_errors():
-        return cached(function_name, cache_version(current), *args, _store=current, **kwargs)
+        return cached(function_key(function), cache_version(current), *args, _function=function, _store=current,
+                      **kwargs)
 
 
 def cache_version(current: query.Store) -> str:
@@ -203,7 +199,7 @@ def cache_version(current: query.Store) -> str:
     return f"{current.version}|{update_log.log_version(current.path)}"
 
 
-def get_with_register(function_name: str, *args, **kwargs):
+def get_with_register(function: Callable, *args, **kwargs):
     """Like :func:`get` for functions that also read the concerns register (``register=``):
     cached per store version and register change, so an edit shows on the next run."""
     from areaprofile import ui_signin
@@ -213,7 +209,8 @@ def get_with_register(function_name: str, *args, **kwargs):
     register = ui_signin.register()
     with friendly_errors():
         version = f"{current.version}|{update_log.log_version(current.path)}|{register.url}|{latest_change(register)}"
-        return cached(function_name, version, *args, _store=current, _register=register, **kwargs)
+        return cached(function_key(function), version, *args, _function=function, _store=current,
+                      _register=register, **kwargs)
 
 
 # ---- the sidebar selection --------------------------------------------------------------------
@@ -272,7 +269,7 @@ def _to_url() -> None:
 def sidebar() -> profile.Selection:
     """Draw the shared filters and return the selection every page uses."""
     pin_store()
-    months = get("loaded_months")
+    months = get(profile.loaded_months)
     if not months:
         st.error("The store holds no months; add data on the Data & sources page.")
         st.stop()
@@ -322,7 +319,7 @@ def sidebar() -> profile.Selection:
         }[mode]
         area = None if st.session_state["area"] == current.all_label else st.session_state["area"]
         selection = profile.Selection(area=area, period=period, crime_types=types, everywhere=current.all_label)
-    have, want = get("period_coverage", period)
+    have, want = get(profile.period_coverage, period)
     if have < want:
         st.warning(f"Only {have} of the {want} months in {period.label} are loaded; figures cover those months only.")
     return selection
@@ -333,7 +330,7 @@ def selection_caption(selection: profile.Selection) -> str:
 
 
 def source_line() -> str:
-    return f"Source: data.police.uk ({settings().force_names}), Census 2021 population (ONS). {get('data_correct_as_of')}."
+    return f"Source: data.police.uk ({settings().force_names}), Census 2021 population (ONS). {get(profile.data_correct_as_of)}."
 
 
 # ---- charts with their words and tables ----------------------------------------------------
@@ -462,7 +459,7 @@ def funnel_chart(points: pd.DataFrame, curves: pd.DataFrame) -> alt.Chart:
 
 def completeness_note(selection: profile.Selection) -> None:
     """Beside a figure: a warning when its period is incomplete, and the completeness facts (package words)."""
-    facts = get("completeness.completeness", selection)
+    facts = get(completeness.completeness, selection)
     notice = facts.notice()
     if notice:
         st.warning(notice)
@@ -477,4 +474,4 @@ def outcomes_caveat(result) -> None:
 def footer() -> None:
     st.divider()
     st.caption(source_line())
-    st.caption(get("attribution"))
+    st.caption(get(profile.attribution))

@@ -20,15 +20,15 @@ from pathlib import Path
 
 import streamlit as st
 
-from areaprofile import ui
+from areaprofile import profile, ui
 from areaprofile.store import build
 
 ui.sidebar()  # as app.py does at the start of every run
-before = ui.get("store_meta")["store_id"], ui.get("loaded_months")[-1]
+before = ui.get(profile.store_meta)["store_id"], ui.get(profile.loaded_months)[-1]
 if not st.session_state.get("rebuilt"):
     st.session_state["rebuilt"] = True
     build([Path(os.environ["AP_TEST_SOURCE"])], Path(os.environ["AREAPROFILE_STORE"]))
-after = ui.get("store_meta")["store_id"], ui.get("loaded_months")[-1], ui.get("data_correct_as_of")
+after = ui.get(profile.store_meta)["store_id"], ui.get(profile.loaded_months)[-1], ui.get(profile.data_correct_as_of)
 st.write(f"before={before[0]} {before[1]}")
 st.write(f"after={after[0]} {after[1]} {after[2]}")
 """

@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from areaprofile import profile, repeat_places, seasonal, ui
+from areaprofile import outcomes, profile, repeat_places, seasonal, ui
 
 selection = st.session_state["selection"]
 st.title(f"{selection.area_label}: community safety profile")
 st.caption(ui.selection_caption(selection))
 
-headlines = ui.get("headlines", selection)
+headlines = ui.get(profile.headlines, selection)
 columns = st.columns(len(headlines) or 1)
 for column, item in zip(columns, headlines):
     with column:
@@ -30,15 +30,15 @@ st.caption("'Unusual' means a change larger than chance alone would usually give
            "otherwise it is within normal month-to-month variation.")
 
 st.header("Trend over the last 12 months")
-trend = ui.get("monthly_trend", selection, 12)
+trend = ui.get(profile.monthly_trend, selection, 12)
 ui.active_title(profile.trend_sentence(trend, selection))
 st.altair_chart(ui.trend_chart(trend), width="stretch")
 ui.table_alternative(trend)
 
 st.header("The same months last year, and the time of year")
-year = ui.get("seasonal.rolling_year", selection)
+year = ui.get(seasonal.rolling_year, selection)
 ui.active_title(year.sentence("records", selection.area_label))
-season = ui.get("seasonal.month_of_year", selection)
+season = ui.get(seasonal.month_of_year, selection)
 st.write(seasonal.season_sentence(season, selection.area_label))
 st.altair_chart(ui.season_chart(season), width="stretch")
 ui.table_alternative(season, "Show the time-of-year profile as a table")
@@ -46,13 +46,13 @@ ui.table_alternative(season, "Show the time-of-year profile as a table")
 left, right = st.columns(2)
 with left:
     st.header("Crime mix")
-    mix = ui.get("crime_mix", selection)
+    mix = ui.get(profile.crime_mix, selection)
     ui.active_title(profile.mix_sentence(mix, selection))
     st.altair_chart(ui.bar_chart(mix, "Crime type", "Count"), width="stretch")
     ui.table_alternative(mix)
 with right:
     st.header("Busiest places")
-    places = ui.get("top_locations", selection, 10)
+    places = ui.get(profile.top_locations, selection, 10)
     if places.empty:
         st.write("No located records in this period.")
     else:
@@ -66,7 +66,7 @@ with right:
                    "happened nearby rather than at the named place.")
 
 st.header("Repeat places")
-repeats = ui.get("repeat_places.repeat_places", selection)
+repeats = ui.get(repeat_places.repeat_places, selection)
 ui.active_title(repeat_places.repeat_sentence(repeats, selection.area_label))
 if not repeats.empty:
     st.dataframe(repeats[["Place (on or near)", "Months in a row", "Months among the busiest", "Records", "Repeat place", "Area"]],
@@ -76,7 +76,7 @@ st.caption(f"Each month's snap points are ranked by records; 'months in a row' c
            "more months in a row make a repeat place.")
 
 st.header("What happened to the crimes (outcomes)")
-result = ui.get("outcomes.outcomes", selection)
+result = ui.get(outcomes.outcomes, selection)
 ui.active_title(result.sentence(selection.area_label))
 if result.crimes:
     st.altair_chart(ui.bar_chart(result.table, "Group", "Crimes").properties(height=300), width="stretch")
@@ -85,8 +85,8 @@ if result.crimes:
 ui.outcomes_caveat(result)
 
 st.header("How this area is defined")
-definitions = ui.get("area_definitions")
-scheme = ui.get("scheme_summary")
+definitions = ui.get(profile.area_definitions)
+scheme = ui.get(profile.scheme_summary)
 if selection.area:
     row = definitions[definitions["area"] == selection.area].iloc[0]
     st.write(f"**{row['area']}** ({row['body']}): {row['lsoas']} LSOAs, {row['residents_2021']:,} residents in "
@@ -99,7 +99,7 @@ st.caption(f"Areas are built from whole LSOAs (each LSOA belongs to the area who
            "and residents share one geography. See Data & sources for every definition.")
 
 with st.expander("About these figures (police.uk caveats)"):
-    for caveat in ui.get("caveats", selection.area):
+    for caveat in ui.get(profile.caveats, selection.area):
         st.write("• " + caveat)
-st.caption(f"Data correct as of: {ui.get('data_correct_as_of')}.")
+st.caption(f"Data correct as of: {ui.get(profile.data_correct_as_of)}.")
 ui.footer()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from areaprofile import profile, ui
+from areaprofile import outcomes, profile, ui
 
 selection = st.session_state["selection"]
 presenting = st.toggle("Presentation layout (large text for a projector)", key="present")
@@ -13,7 +13,7 @@ count = ui.how_many(len(ui.area_names()))
 st.title(f"Compare the {count} areas")
 st.caption(ui.selection_caption(selection) + f" (the area choice is ignored here: all {count} are shown)")
 
-table = ui.get("compare_areas", selection)
+table = ui.get(profile.compare_areas, selection)
 ui.completeness_note(selection.with_area(None))
 ui.active_title(profile.compare_sentence(table, selection))
 shown = table.copy()
@@ -43,7 +43,7 @@ st.caption("Rates use Census 2021 usual residents. The 95% interval shows how mu
            "'Change' compares with the previous period of the same length (exact Poisson test)." + (f" {places}" if places else ""))
 
 st.header(f"Funnel plot: which areas differ from {whole} by more than chance?")
-points, curves = ui.get("funnel_data", selection)
+points, curves = ui.get(profile.funnel_data, selection)
 positions = table[table["Area"] != ui.everywhere()][["Area", against]]
 ui.active_title("; ".join(f"{row.Area}: {row._2}" for row in positions.itertuples()) + ".")
 st.altair_chart(ui.funnel_chart(points, curves), width="stretch")
@@ -52,7 +52,7 @@ st.caption("Each dot is an area. Between the dashed lines, an area's rate is wit
 ui.table_alternative(positions.merge(points, on="Area"))
 
 st.header("Outcomes by area")
-outcome_table, whole_outcomes = ui.get("outcomes.compare_outcomes", selection)
+outcome_table, whole_outcomes = ui.get(outcomes.compare_outcomes, selection)
 ui.active_title(whole_outcomes.sentence(ui.everywhere()))
 if whole_outcomes.crimes:
     st.dataframe(outcome_table, hide_index=True, width="stretch",
@@ -61,7 +61,7 @@ if whole_outcomes.crimes:
 ui.outcomes_caveat(whole_outcomes)
 
 st.header("Crime mix by area")
-mix = ui.get("compare_mix", selection)
+mix = ui.get(profile.compare_mix, selection)
 ui.active_title(profile.compare_mix_sentence(mix))
 st.dataframe(mix, hide_index=True, width="stretch")
 ui.footer()

@@ -5,15 +5,11 @@ the partnership's areas. The view and plan are kept in the URL."""
 
 import streamlit as st
 
-from areaprofile import concerns, ui
+from areaprofile import concerns, live_concerns, profile, ui
 
 VIEWS = {"concerns": "Start from an area's concerns", "priorities": "Start from the plan priorities"}
 ALL_PLANS = "all"
 
-
-def get(function_name: str, *args):
-    """``concerns.<function_name>(store, *args)``, cached per store version (see ui.get)."""
-    return ui.get(f"concerns.{function_name}", *args)
 
 
 def url_choice(param: str, state_key: str, choices: list[str], default: str) -> None:
@@ -98,9 +94,9 @@ def concerns_view(selection) -> None:
         st.info(f"Pick one of the {ui.how_many(len(areas))} forum areas above (or in the sidebar) to see the concerns "
                 "raised for it.")
         return
-    live = ui.get_with_register("live_concerns.for_area", selection.area)
+    live = ui.get_with_register(live_concerns.for_area, selection.area)
     ui.active_title(live["sentence"])
-    if live["table"].empty and (note := ui.get("concerns.knowledge_note")):
+    if live["table"].empty and (note := ui.get(concerns.knowledge_note)):
         st.info(note)  # what this partnership's plan knowledge lacks, instead of anything invented
     if not live["table"].empty:
         ui.table_alternative(live["table"], "All concerns as a table")
@@ -122,8 +118,8 @@ def concerns_view(selection) -> None:
 
 
 def priorities_view(selection) -> None:
-    plans = get("plan_choices")
-    default_plan = get("default_measures_plan") or (plans[0]["id"] if plans else ALL_PLANS)
+    plans = ui.get(concerns.plan_choices)
+    default_plan = ui.get(concerns.default_measures_plan) or (plans[0]["id"] if plans else ALL_PLANS)
     ids = [ALL_PLANS] + [p["id"] for p in plans]
     titles = {ALL_PLANS: "All plans"} | {p["id"]: f"{p['title']} ({p['status']})" for p in plans}
     url_choice("plan", "concerns_plan", ids, default_plan)
@@ -131,7 +127,7 @@ def priorities_view(selection) -> None:
     plan_id = st.session_state["concerns_plan"]
     to_url("plan", plan_id, default_plan)
 
-    evidence = get("priority_evidence", selection, None if plan_id == ALL_PLANS else plan_id)
+    evidence = ui.get(concerns.priority_evidence, selection, None if plan_id == ALL_PLANS else plan_id)
     ui.active_title(concerns.priorities_sentence(evidence))
     table = concerns.priority_table(evidence)
     if plan_id != ALL_PLANS:
@@ -188,5 +184,5 @@ else:
 
 st.caption("Concern, priority and objective texts are our summaries of the source documents, not quotations; "
            "headings keep the documents' own wording.")
-st.caption(f"Data correct as of: {ui.get('data_correct_as_of')}.")
+st.caption(f"Data correct as of: {ui.get(profile.data_correct_as_of)}.")
 ui.footer()

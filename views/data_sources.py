@@ -2,21 +2,21 @@
 
 import streamlit as st
 
-from areaprofile import profile, ui
+from areaprofile import profile, ui, update_log
 from areaprofile.periods import label
 
 st.title("Data & sources")
-scheme = ui.get("scheme_summary")
-meta = ui.get("store_meta")
+scheme = ui.get(profile.scheme_summary)
+meta = ui.get(profile.store_meta)
 st.write(f"**{scheme['partnership']}**: {scheme['la_name']} ({scheme['la_code']}), police force: {scheme['forces']}. "
          "One store holds one partnership; its settings file is `geo/" + scheme["la_code"] + ".yaml`.")
-months = ui.get("loaded_months")
+months = ui.get(profile.loaded_months)
 st.write(f"**{len(months)} months loaded**, {label(months[0])} to {label(months[-1])}. Store built {meta['built_at']}.")
 if meta.get("missing_months"):
     st.warning(f"Months missing in between: {meta['missing_months']}. Trends skip them; comparisons that need them say so.")
 
 st.header("Keeping up to date")
-freshness = ui.get("update_log.freshness")
+freshness = ui.get(update_log.freshness)
 for sentence in freshness.sentences():
     st.write(sentence)
 st.subheader("Update runs")
@@ -30,15 +30,15 @@ st.write("`areaprofile update` asks data.police.uk for new months and adds them;
          "on a timer. A month that fails or comes back empty is tried again on the next run.")
 
 st.header("Build log")
-for message in ui.get("build_log"):
+for message in ui.get(profile.build_log):
     st.write("• " + message)
 
-files = ui.get("files_table")
+files = ui.get(profile.files_table)
 st.subheader("Files read")
 ui.active_title(profile.files_sentence(files))
 st.dataframe(files, hide_index=True, width="stretch")
 
-definitions = ui.get("area_definitions")
+definitions = ui.get(profile.area_definitions)
 members = scheme["member_heading"].lower()
 st.header(f"How the {len(definitions)} areas are defined ({scheme['name']})")
 st.write(f"{scheme['description']} Each area is a group of {members}. Every LSOA is placed in the area whose "
@@ -65,13 +65,13 @@ st.markdown(
     "clipped LSOA polygons, never the outline, which may run out to sea.\n"
 )
 st.write(f"Files used in this build: " + "; ".join(f"{k.removeprefix('file:')}: `{v}`" for k, v in meta.items() if k.startswith("file:")))
-st.caption(ui.get("attribution"))
+st.caption(ui.get(profile.attribution))
 if scheme["knowledge_note"]:
     st.subheader("Plan knowledge")
     st.write(scheme["knowledge_note"])
 
 st.header("Caveats")
-for caveat in ui.get("caveats"):
+for caveat in ui.get(profile.caveats):
     st.write("• " + caveat)
 
 st.header("How to add data")

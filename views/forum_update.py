@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from areaprofile import ui
+from areaprofile import pack_process, profile, ui
 from areaprofile.follow_up import default_last_meeting
 from areaprofile.periods import label
 
@@ -17,7 +17,7 @@ st.caption("One A4 page for an area forum meeting: headline numbers, the last 12
            "and the forum's concerns; then 'You said, we did' from the concerns register. The page below, the PDF and "
            "the CSV hold the same numbers. The sidebar's period and record choices do not apply here.")
 
-months = ui.get("loaded_months")
+months = ui.get(profile.loaded_months)
 left, middle, right = st.columns([2, 2, 3])
 with left:
     areas = list(ui.area_names())
@@ -41,7 +41,7 @@ last_meeting = st.date_input("Last meeting (page two lists what happened since)"
 with ui.progress(f"Building the forum pack for {area}, {label(month)}: the page, its map and chart, the PDF and "
                  "the CSV. The first time takes several seconds."):
     # Made in a short-lived worker process: WeasyPrint and matplotlib never load into the server.
-    files = ui.get_with_register("pack_process.pack_files", area, month, int(threshold) if suppress else None,
+    files = ui.get_with_register(pack_process.pack_files, area, month, int(threshold) if suppress else None,
                                  last_meeting=last_meeting)
 
 buttons = st.columns([1, 1, 1, 2])

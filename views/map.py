@@ -10,7 +10,7 @@ selection = st.session_state["selection"]
 st.title(f"Map: {selection.area_label}")
 st.caption(ui.selection_caption(selection))
 
-LEVELS = {f"Areas (the {ui.how_many(len(ui.area_names()))} {ui.get('scheme_summary')['name'].split(' (')[0].lower()})": "area",
+LEVELS = {f"Areas (the {ui.how_many(len(ui.area_names()))} {ui.get(profile.scheme_summary)['name'].split(' (')[0].lower()})": "area",
           "Wards": "ward", "LSOAs (neighbourhoods of about 1,600 people)": "lsoa"}
 UNITS = {"area": "area", "ward": "ward", "lsoa": "LSOA"}
 MEASURES = {"Records": "count", "Per 1,000 residents": "rate_per_1000", "Per km²": "per_km2"}
@@ -28,7 +28,7 @@ with controls[2]:
 
 level, measure = LEVELS[level_label], MEASURES[measure_label]
 with ui.progress(f"Preparing the map: counting records in each {UNITS[level]}..."):
-    features = ui.get("map_features", selection, level)
+    features = ui.get(profile.map_features, selection, level)
 table = profile.map_table(features)
 if table.empty:
     st.info("No boundaries to show for this choice.")
@@ -47,7 +47,7 @@ m = maps.choropleth_map(
     unit=UNITS[level],
 )
 if show_points:
-    points = ui.get("snap_points", selection)
+    points = ui.get(profile.snap_points, selection)
     maps.add_point_layer(m, points.to_dict("records"), count_label="Records")
 
 left, right = st.columns([3, 1])

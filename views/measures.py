@@ -4,7 +4,7 @@ period) and, for the rest, the dataset that would be needed. The plan is kept in
 import altair as alt
 import streamlit as st
 
-from areaprofile import concerns, ui
+from areaprofile import concerns, profile, ui
 
 
 def rate_chart(frame) -> alt.Chart:
@@ -17,10 +17,6 @@ def rate_chart(frame) -> alt.Chart:
     return (base.mark_bar(color=ui.CRIME_COLOUR) + labels).properties(height=36 * len(frame))
 
 
-def get(function_name: str, *args):
-    """``concerns.<function_name>(store, *args)``, cached per store version (see ui.get)."""
-    return ui.get(f"concerns.{function_name}", *args)
-
 
 selection = st.session_state["selection"]
 st.title("Plan measures")
@@ -28,10 +24,10 @@ st.caption(f"{selection.period.label} · each measure a plan set itself, and whe
            f"Counted measures are shown for all {ui.how_many(len(ui.settings().area_names))} areas, so the sidebar's Area "
            "and 'Records' choices do not apply.")
 
-plans = [p for p in get("measure_plans") if p["measures"]]
-default_plan = get("default_measures_plan")
+plans = [p for p in ui.get(concerns.measure_plans) if p["measures"]]
+default_plan = ui.get(concerns.default_measures_plan)
 if not plans:
-    st.info("No plan on record lists measures. " + get("knowledge_note"))
+    st.info("No plan on record lists measures. " + ui.get(concerns.knowledge_note))
     ui.footer()
     st.stop()
 ids = [p["id"] for p in plans]
@@ -47,7 +43,7 @@ if plan_id == default_plan:
 elif st.query_params.get("plan") != plan_id:
     st.query_params["plan"] = plan_id
 
-evidence = get("measure_evidence", selection, plan_id)
+evidence = ui.get(concerns.measure_evidence, selection, plan_id)
 ui.active_title(concerns.measures_sentence(evidence, plan_id))
 summary = concerns.measures_table(evidence)
 st.dataframe(
@@ -96,5 +92,5 @@ for m in other:
         st.caption(f"Source: {m['source']['text']}.")
 
 st.caption("Measure descriptions are our summaries of the plans; measure titles keep the plans' own wording.")
-st.caption(f"Data correct as of: {ui.get('data_correct_as_of')}.")
+st.caption(f"Data correct as of: {ui.get(profile.data_correct_as_of)}.")
 ui.footer()
