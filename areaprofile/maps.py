@@ -416,7 +416,8 @@ class Legend(MacroElement):
 
 
 class _KeyboardSelect(MacroElement):
-    """Enter or Space on a shape that has keyboard focus selects it, exactly as a click does.
+    """Enter or Space on a shape that has keyboard focus selects it, exactly as a click does; a
+    mouse press focuses the map without scrolling the page (so the first click is not lost).
 
     Leaflet lets Tab reach each shape (to show its tooltip) but only a mouse click selects one;
     this fires the same click event (propagated to its layer group, as a real click is), so the
@@ -428,7 +429,15 @@ class _KeyboardSelect(MacroElement):
         {% macro script(this, kwargs) %}
         (function(){
             var map = {{ this._parent.get_name() }};
-            map.getContainer().addEventListener('keydown', function(ev){
+            var box = map.getContainer();
+            // Leaflet focuses the map on a mousedown with a plain focus(), which scrolls the page
+            // around the map's frame until the whole map shows; the button then comes up over
+            // something else and the browser drops the click (a person's first click on a map
+            // that is partly below the fold). Focus it first, without scrolling.
+            box.addEventListener('mousedown', function(){
+                if (document.activeElement !== box) box.focus({preventScroll: true});
+            }, true);
+            box.addEventListener('keydown', function(ev){
                 if (ev.key !== 'Enter' && ev.key !== ' ') return;
                 var layer = Object.values(map._layers).find(function(l){ return l._path === ev.target; });
                 if (!layer || !layer.feature) return;

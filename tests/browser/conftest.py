@@ -350,16 +350,13 @@ class AppPage:
         self.wait_for_map_paths(1, index)
         where = self.map_shape_point(tag="ap-selected", index=index, zoom=True)
         assert where, "no clickable shape on the map"
-        # Known defect (see the stop-17 note): since the map's data layer arrives as a
-        # feature group, the first click after a map loads is not reported; click again as a
-        # person would, at most three times.
-        for _ in range(3):
-            self.map_frame(index).locator("path[data-test='ap-selected']").click(
-                position={"x": where["x"], "y": where["y"]})
-            self.page.wait_for_timeout(300)  # the click's rerun starts after the component sends its value
-            self.wait_until_idle()
-            if self.page.locator("[data-testid='stMetric']").count():
-                break
+        # One click, as a person gives: the first click after the map loads must reach the page.
+        self.map_frame(index).locator("path[data-test='ap-selected']").click(
+            position={"x": where["x"], "y": where["y"]})
+        self.page.wait_for_timeout(300)  # the click's rerun starts after the component sends its value
+        self.wait_until_idle()
+        assert self.page.locator("[data-testid='stMetric']").count(), \
+            "the first click on the map's shape was not reported to the page"
         return where["properties"]
 
 

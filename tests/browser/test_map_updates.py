@@ -1,6 +1,7 @@
 """A new period re-colours the map in place: the same map frame stays (no rebuild, no second load of
 Leaflet), the legend names the new period, and the shape clicked before shows the new period's
-numbers, equal to the `counts` CLI's."""
+numbers, equal to the `counts` CLI's. The first click on the map, in a window where the map reaches
+below the fold, is the one that selects the shape."""
 
 from __future__ import annotations
 
@@ -10,27 +11,19 @@ from areaprofile.periods import shift
 from tests.cli_counts import cli_counts
 
 AREAS = ("Bath", "Bathavon", "Chew Valley", "Keynsham", "Somer Valley")
+# A point (in the map frame) on a clickable shape within the frame's top ``limit`` pixels.
+VISIBLE_SHAPE_POINT_JS = """(limit) => {
+    const shapes = new Set(document.querySelectorAll('path.leaflet-interactive'));
+    for (let y = 10; y < limit; y += 5)
+        for (let x = 10; x < innerWidth - 10; x += 5)
+            if (shapes.has(document.elementFromPoint(x, y))) return [x, y];
+    return null;
+}"""
 
 
 @pytest.fixture(scope="module")
 def server(streamlit_server, built_store):
     return streamlit_server("app.py", env={"AREAPROFILE_STORE": str(built_store)})
-
-
-def _click_largest_polygon(app) -> None:
-    frame = app.map_frame()
-    paths = frame.query_selector_all("path.leaflet-interactive")
-    sizes = [(p.bounding_box()["width"] * p.bounding_box()["height"], i) for i, p in enumerate(paths)]
-    box = paths[max(sizes)[1]].bounding_box()
-    for dx, dy in ((0.5, 0.5), (0.45, 0.55), (0.55, 0.45), (0.4, 0.4)):
-        frame.page.mouse.click(box["x"] + box["width"] * dx, box["y"] + box["height"] * dy)
-        try:
-            app.page.wait_for_function(
-                "() => document.querySelectorAll('[data-testid=\"stMetricValue\"]').length > 0", timeout=5000)
-            return
-        except Exception:
-            continue
-    raise AssertionError("no click on the largest polygon reached the page")
 
 
 def _selected(app) -> tuple[str, str]:
@@ -40,11 +33,23 @@ def _selected(app) -> tuple[str, str]:
 
 
 def test_period_change_recolours_the_same_map_and_updates_the_selection(server, app_page, built_store, capsys):
-    app = app_page(server, "/map?area=All+B%26NES&period=last-12-months&types=asb")
+    # A laptop-sized window: the map's lower part is below the fold, where a first click used to
+    # scroll the page under the mouse and be lost. One click must select the shape.
+    app = app_page(server, "/map?area=All+B%26NES&period=last-12-months&types=asb",
+                   viewport={"width": 1280, "height": 720})
     app.wait_for_map_paths(5)
-    app.page.wait_for_timeout(500)  # the click handler is attached just after the paths appear
-    _click_largest_polygon(app)
     app.wait_until_idle()
+    map_frame = app.page.locator("iframe[title='streamlit_folium.st_folium']")
+    before = map_frame.bounding_box()
+    assert before["y"] + before["height"] > 720, "the map should reach below the fold here"
+    visible = app.map_frame().evaluate(VISIBLE_SHAPE_POINT_JS, 720 - before["y"] - 10)
+    assert visible, "no shape in the map's visible strip"
+    app.page.mouse.click(before["x"] + visible[0], before["y"] + visible[1])  # one click, no scrolling
+    app.page.wait_for_timeout(300)  # the click's rerun starts after the component sends its value
+    app.wait_until_idle()
+    assert map_frame.bounding_box()["y"] == before["y"], "pressing on the map scrolled the page"
+    assert app.page.locator("[data-testid='stMetric']").count(), "the first click on the map was lost"
+    app.page.set_viewport_size({"width": 1400, "height": 1000})  # room for the period list below
     name, shown_12 = _selected(app)
     months = sorted({row["month"] for row in cli_counts(capsys, built_store, by="month")})
     latest = months[-1]
