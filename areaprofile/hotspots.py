@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import threading
 import warnings
 from collections import OrderedDict
@@ -48,7 +49,7 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy import ndimage, stats
+from scipy import ndimage, special  # not scipy.stats: the same tails, without its ~45 MiB and 0.5 s
 
 from areaprofile import metrics, query
 from areaprofile.errors import AreaprofileError
@@ -335,7 +336,31 @@ def benjamini_hochberg(p_values) -> np.ndarray:
     p = np.nan_to_num(np.asarray(p_values, dtype=float), nan=1.0)
     if p.size == 0:
         return p
-    return stats.false_discovery_control(np.clip(p, 0.0, 1.0), method="bh")
+    p = np.clip(p, 0.0, 1.0)
+    order = np.argsort(p, kind="stable")
+    ranked = p[order] * p.size / np.arange(1, p.size + 1)
+    q = np.empty_like(p)
+    q[order] = np.minimum.accumulate(ranked[::-1])[::-1]  # q_(i) = min over j >= i of p_(j) m / j
+    return np.clip(q, 0.0, 1.0)
+
+
+def binomial_upper_tail(k, n, share) -> np.ndarray:
+    """P(X >= k) for X ~ Binomial(n, share), elementwise (scipy.stats.binom.sf(k - 1, n, share))."""
+    k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore"):
+        tail = special.bdtrc(np.floor(k) - 1, n, share)
+    return np.where(k <= 0, 1.0, np.where(k > n, 0.0, tail))
+
+
+def poisson_upper_tail(k: float, mean: float) -> float:
+    """P(X >= k) for X ~ Poisson(mean) (scipy.stats.poisson.sf(k - 1, mean))."""
+    return 1.0 if k <= 0 else float(special.pdtrc(math.floor(k) - 1, mean))
+
+
+def negative_binomial_upper_tail(k: float, size: float, prob: float) -> float:
+    """P(X >= k) for X ~ NegativeBinomial(size, prob), failures before ``size`` successes
+    (scipy.stats.nbinom.sf(k - 1, size, prob)): the regularised incomplete beta I_{1-prob}(k, size)."""
+    return 1.0 if k <= 0 else float(special.betainc(math.floor(k), size, 1.0 - prob))
 
 
 def gi_star_z(values: np.ndarray, adjacency) -> np.ndarray:
@@ -661,7 +686,7 @@ def emerging_test(now: np.ndarray, before: np.ndarray) -> tuple[np.ndarray, np.n
     share = total_now / (total_now + total_before)
     trials = now + before
     expected = trials * share
-    p = stats.binom.sf(now - 1, trials, share)
+    p = binomial_upper_tail(now, trials, share)
     return expected, p, benjamini_hochberg(p)
 
 
@@ -723,10 +748,10 @@ def snap_outlier_p(counts) -> np.ndarray:
         if m <= 0:
             p[i] = 0.0 if c[i] > 0 else 1.0
         elif v <= m:
-            p[i] = stats.poisson.sf(c[i] - 1, m)
+            p[i] = poisson_upper_tail(c[i], m)
         else:
             r = m * m / (v - m)
-            p[i] = stats.nbinom.sf(c[i] - 1, r, r / (r + m))
+            p[i] = negative_binomial_upper_tail(c[i], r, r / (r + m))
     return p
 
 

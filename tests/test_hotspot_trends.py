@@ -29,6 +29,13 @@ def test_mann_kendall_rising_series_without_ties():
     assert result.tau == 1.0
 
 
+def test_mann_kendall_p_equals_scipy_stats_normal_tail():
+    from scipy import stats
+
+    result = ht.mann_kendall_many(np.array([[1, 2, 3, 4, 5, 7], [3, 1, 2, 2, 0, 0], [2, 2, 2, 2, 2, 2]]))
+    assert result.p == pytest.approx(2 * stats.norm.sf(np.abs(result.z)), abs=1e-15)
+
+
 def test_mann_kendall_ties_shrink_the_variance():
     # 1 1 2 3: pairs (1,1) tie 0, the other five rise: S = 5. One tied group of t = 2 takes
     # t(t-1)(2t+5) = 2*1*9 = 18 off n(n-1)(2n+5) = 4*3*13 = 156: var = 138/18 = 7.667;

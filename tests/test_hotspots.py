@@ -181,6 +181,28 @@ def test_snap_outlier_rule_by_hand():
     assert list(hotspots.snap_outlier_p([3, 4])) == [1.0, 1.0]  # too few points to judge
 
 
+def test_tails_equal_scipy_stats():
+    # The page path uses scipy.special (scipy.stats costs ~45 MiB of server memory); the numbers are
+    # scipy.stats' own, ties and zeros included.
+    from scipy import stats
+
+    rng = np.random.default_rng(12)
+    now, before = rng.integers(0, 40, 400).astype(float), rng.integers(0, 40, 400).astype(float)
+    now[:6], before[3:9] = 0, 0
+    share = now.sum() / (now.sum() + before.sum())
+    assert hotspots.binomial_upper_tail(now, now + before, share) == pytest.approx(
+        stats.binom.sf(now - 1, now + before, share), abs=1e-12)
+    p = np.round(rng.random(300), 2)  # many ties
+    assert hotspots.benjamini_hochberg(p) == pytest.approx(stats.false_discovery_control(p, method="bh"), abs=1e-12)
+    for count in (0, 1, 2, 7, 40, 120):
+        for mean in (0.2, 3.5, 30.0):
+            assert hotspots.poisson_upper_tail(count, mean) == pytest.approx(stats.poisson.sf(count - 1, mean), abs=1e-12)
+            for size in (0.3, 2.0, 45.0):
+                prob = size / (size + mean)
+                assert hotspots.negative_binomial_upper_tail(count, size, prob) == pytest.approx(
+                    stats.nbinom.sf(count - 1, size, prob), abs=1e-12)
+
+
 def test_snap_point_flags_on_real_data(store):
     selection = Selection(area="Keynsham", period=QUARTER, crime_types=None)
     frame = hotspots.snap_point_flags(store, selection)

@@ -1,5 +1,6 @@
 """serve.py's warm-up: it loads what the pages need (never streamlit_folium, which must register
-itself inside a script run), and a missing store only means a logged warning, never a crash."""
+itself inside a script run, nor the heavy libraries no page needs: scipy.stats, geopandas), and a
+missing store only means a logged warning, never a crash."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ logging.basicConfig(level=logging.WARNING, format="LOG %(message)s")
 from areaprofile import serving
 serving.warm()
 print(sorted(m for m in ("areaprofile.maps", "areaprofile.hotspots", "altair", "duckdb", "pandas",
-                         "streamlit_folium", "weasyprint", "matplotlib") if m in sys.modules))
+                         "streamlit_folium", "weasyprint", "matplotlib", "scipy.stats", "geopandas")
+             if m in sys.modules))
 """
 
 
