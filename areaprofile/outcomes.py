@@ -162,7 +162,12 @@ def downloads(store: Store) -> pd.DataFrame:
         [*_OPEN, ASB],
     )
     frame = per_month.merge(open_share, on="month", how="left")
-    newest = frame.groupby("download")["month"].transform("max")
+    # By hand, not groupby(...).transform("max"): on pandas' Arrow strings that loads pyarrow.acero
+    # (~12 MiB of server memory) for a handful of rows.
+    newest_of: dict = {}
+    for download, month in zip(frame["download"], frame["month"]):
+        newest_of[download] = max(newest_of.get(download, month), month)
+    newest = [newest_of[d] for d in frame["download"]]
     frame["newest_in_download"] = newest
     frame["settled"] = [
         m <= shift(n, -SETTLE_MONTHS) and (s if pd.notna(s) else 0) <= MAX_OPEN_SHARE
