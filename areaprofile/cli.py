@@ -17,7 +17,8 @@ SCHEME_HELP = "area scheme id, e.g. wards-2016 (default: the partnership's first
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = _parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
@@ -35,7 +36,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The command line; given ``argv``, the concerns sub-commands are set up only if it names them
+    (their choices come from the register's models, whose SQLAlchemy import costs other commands,
+    such as ``counts``, ~0.4 s)."""
     parser = argparse.ArgumentParser(
         prog="areaprofile",
         description="Community-safety area profiles for a community safety partnership (one store = one partnership; "
@@ -65,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     counts.add_argument("--format", choices=("csv", "json"), default="csv")
     counts.set_defaults(run=_counts)
 
-    _concerns_parser(sub)
+    _concerns_parser(sub, full=argv is None or "concerns" in argv)
     _users_parser(sub)
 
     report = sub.add_parser("report", help="the one-page forum-update pack for an area and meeting month (PDF or HTML)")
@@ -155,10 +159,12 @@ def _register_option(parser: argparse.ArgumentParser) -> None:
                         help="register file or postgresql:// URL (default: $AREAPROFILE_REGISTER or store/register.sqlite)")
 
 
-def _concerns_parser(sub) -> None:
+def _concerns_parser(sub, full: bool = True) -> None:
+    concerns = sub.add_parser("concerns", help="the concerns register: list, add, actions, status, history, export, import")
+    if not full:  # another command: listed in the help, not set up
+        return
     from areaprofile.register.models import RAISED_BY_KINDS, STATUSES
 
-    concerns = sub.add_parser("concerns", help="the concerns register: list, add, actions, status, history, export, import")
     concerns.add_argument("--area", dest="plan_area", default=None,
                           help="(without a sub-command) the area's concerns as transcribed in data/knowledge, as JSON")
     concerns.add_argument("--format", dest="plan_format", choices=("json",), default="json")
