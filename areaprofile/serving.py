@@ -40,8 +40,12 @@ def warm(pause_s: float = 0.0) -> None:
     """
     try:
         # Not streamlit_folium: a component registers itself only when first imported inside a
-        # script run; imported here, it would never be served (404 for its frame).
+        # script run; imported here, it would never be served (404 for its frame). What it imports
+        # (folium.plugins, ~0.4 s) is plain Python and is warmed below.
         from areaprofile import maps, partnership, profile, query, ui  # pandas, DuckDB, folium, Streamlit glue
+        from areaprofile import ui_signin  # noqa: F401  (app.py's every run: the register's SQLAlchemy)
+
+        _import_if_present("folium.plugins", "streamlit.emojis", "streamlit.material_icon_names")
 
         store = query.open_store()
         version = ui.cache_version(store)
@@ -70,6 +74,18 @@ def warm(pause_s: float = 0.0) -> None:
         knowledge.load_knowledge()
     except Exception:  # warming is an optimisation: never let it stop the server
         _LOG.warning("areaprofile: warming the caches at start-up failed; the first visit will do it", exc_info=True)
+
+
+def _import_if_present(*names: str) -> None:
+    """Import modules the first page run imports anyway (page icons need Streamlit's emoji and icon
+    tables, ~0.3 s); a name a later version no longer has is skipped."""
+    import importlib
+
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            _LOG.info("areaprofile: %s is not there to warm", name)
 
 
 @asynccontextmanager
