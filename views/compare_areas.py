@@ -37,10 +37,10 @@ st.dataframe(
 shown = shown.drop(columns=["95% interval"])
 st.download_button("Download this table (CSV)", shown.to_csv(index=False).encode("utf-8"),
                    file_name=f"areaprofile-compare-{ui.csv_scheme_part()}{selection.period.start}-{selection.period.end}.csv", mime="text/csv")
-places = " ".join(ui.settings().caveats_for(None))
+caveat_words = " ".join(ui.settings().caveats_for(None))
 st.caption("Rates use Census 2021 usual residents. The 95% interval shows how much a rate could move by chance alone. "
            f"'Above' or 'below' {whole}: outside the 95% funnel limits; 'well above/below': outside 99.8%. "
-           "'Change' compares with the previous period of the same length (exact Poisson test)." + (f" {places}" if places else ""))
+           "'Change' compares with the previous period of the same length (exact Poisson test)." + (f" {caveat_words}" if caveat_words else ""))
 
 st.header(f"Funnel plot: which areas differ from {whole} by more than chance?")
 points, curves = ui.get(profile.funnel_data, selection)
@@ -59,9 +59,8 @@ if selection.area:
             continue
         st.header(f"{places.PLURAL[kind].capitalize()} in {selection.area}")
         ui.active_title(places.compare_sentence(place_table, selection.area, kind))
-        st.dataframe(place_table, hide_index=True, width="stretch",
-                     column_config={"Records": st.column_config.NumberColumn(format="localized"),
-                                    "Residents (estimated)": st.column_config.NumberColumn(format="localized")})
+        st.html(ui.light_table(place_table, f"{places.PLURAL[kind].capitalize()} in {selection.area}, "
+                                            f"{selection.period.label}, {selection.types_label}"))
         place_points, place_curves = places.places_funnel(place_table)
         st.altair_chart(ui.funnel_chart(place_points, place_curves, name="Place", residents="Residents (estimated)",
                                         count="Records"), width="stretch")
