@@ -28,8 +28,9 @@ Fixtures
     ``path.leaflet-interactive`` elements and its click handler is attached; returns seconds
     since the page was opened.
     ``.map_shape_point(field, value, tag)`` tags a shape's path and returns a point on it that a
-    real click hits; ``.select_map_shape(index=0)`` clicks, with the real mouse, the largest
-    clickable shape of that map (zoomed to fill it) and waits for the page's rerun.
+    real click hits; ``.select_map_shape(index=0)`` clicks once, with the real mouse, the largest
+    clickable shape of that map (zoomed to fill it), waits for the page's rerun and fails unless
+    the page shows the shape's numbers.
 """
 
 from __future__ import annotations
@@ -345,8 +346,8 @@ class AppPage:
         return frame.evaluate(PICK_SHAPE_JS, [field, value, tag, False])
 
     def select_map_shape(self, index: int = 0) -> dict:
-        """Click that map's largest clickable shape with the mouse (zoomed to fill the map);
-        wait for the page's rerun; return the shape's properties."""
+        """Click that map's largest clickable shape once with the mouse (zoomed to fill the map);
+        wait for the page's rerun, check the panel shows it; return the shape's properties."""
         self.wait_for_map_paths(1, index)
         where = self.map_shape_point(tag="ap-selected", index=index, zoom=True)
         assert where, "no clickable shape on the map"
