@@ -69,22 +69,7 @@ def test_profile_headlines_equal_the_cli(server, app_page, built_store, capsys):
 def test_map_click_shows_that_polygons_numbers(server, app_page, built_store, capsys):
     app = app_page(server, "/map?area=All+B%26NES&period=last-12-months&types=asb")
     app.wait_for_map_paths(5)
-    frame = app.map_frame()
-    app.page.wait_for_timeout(500)
-    # The five areas are drawn; click the largest one by screen area.
-    paths = frame.query_selector_all("path.leaflet-interactive")
-    sizes = [(p.bounding_box()["width"] * p.bounding_box()["height"], i) for i, p in enumerate(paths)]
-    target = paths[max(sizes)[1]]
-    box = target.bounding_box()
-    for dx, dy in ((0.5, 0.5), (0.45, 0.55), (0.55, 0.45), (0.4, 0.4)):
-        frame.page.mouse.click(box["x"] + box["width"] * dx, box["y"] + box["height"] * dy)
-        try:
-            app.page.wait_for_function(
-                "() => [...document.querySelectorAll('[data-testid=\"stMetricValue\"]')].length > 0", timeout=5000)
-            break
-        except Exception:
-            continue
-    app.wait_until_idle()
+    app.select_map_shape()  # the largest area, one click; fails unless the panel shows it
     panel = app.page.locator("[data-testid='stColumn']").filter(has_text="Selected").last.inner_text()
     name = next(a for a in ("Bath", "Bathavon", "Chew Valley", "Keynsham", "Somer Valley") if f"\n{a}\n" in f"\n{panel}\n")
     months = sorted({row["month"] for row in cli_counts(capsys, "--by", "month", "--store", str(built_store))})
