@@ -137,11 +137,18 @@ class Staging:
             by_month[month].append(table)
         empty = f"{_STAGING}.no_rows"  # gives ``crimes`` its columns even when no file has a row
         street_stream.create_rows_table(self.con, empty)
+        # One thread for the write: DuckDB then fills each row group in order and writes it straight
+        # into the store once full. With several threads each writes its own part-filled row groups,
+        # which are merged and written again at commit (through the WAL), leaving the first copies as
+        # free blocks: at 100x B&NES 393 MB instead of 252 MB, ~1.7x the CPU and ~300 MB more memory.
+        threads = self.con.execute("SELECT current_setting('threads')").fetchone()[0]
+        self.con.execute("SET threads = 1")  # (a failure ends the build and this connection)
         self.con.execute("BEGIN")
         self.con.execute(f"CREATE TABLE crimes AS {_placed_rows([empty])} LIMIT 0")
         for month in sorted(by_month):  # one month at a time: each sort is small, and the table ends up in month order
             self.con.execute(f"INSERT INTO crimes {_placed_rows(by_month[month])} ORDER BY area, r.crime_type")
         self.con.execute("COMMIT")
+        self.con.execute(f"SET threads = {int(threads)}")
         for table in [empty, _POINTS_TABLE, _LA_TABLE, *(t for _, t in self._tables.values())]:
             self.con.execute(f"DROP TABLE {table}")  # so that detaching has nothing to checkpoint
         self.con.execute(f"DETACH {_STAGING}")
