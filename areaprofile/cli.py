@@ -152,7 +152,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _register_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--register", default=None,
-                        help="register file or postgresql:// URL (default: $AREAPROFILE_REGISTER or store/register.sqlite)")
+                        help="register file or postgresql:// URL (default: $AREAPROFILE_REGISTER, else "
+                             "register.sqlite beside the store)")
+    parser.add_argument("--store", type=Path, default=None,
+                        help="police.uk store whose partnership the register belongs to (default: store/areaprofile.duckdb)")
 
 
 def _concerns_parser(sub) -> None:
@@ -171,7 +174,6 @@ def _concerns_parser(sub) -> None:
     listing.add_argument("--status", action="append", default=None, choices=STATUSES + ("removed",),
                          help="keep only this status (repeatable)")
     listing.add_argument("--format", choices=("json", "csv"), default="json")
-    listing.add_argument("--store", type=Path, default=None, help="police.uk store (default: store/areaprofile.duckdb)")
     _register_option(listing)
     listing.set_defaults(run=_concerns_list)
 
@@ -312,10 +314,27 @@ def _concerns_from_knowledge(args) -> int:
     return 0
 
 
-def _open_register(args):
-    from areaprofile.register.db import open_register
+def _store_for_register(args):
+    """The store a register command goes with: --store, else the default store if there is one."""
+    from areaprofile import query
 
-    return open_register(args.register)
+    store_path = args.store or default_store_path()
+    if args.store is None and not store_path.exists():
+        return None
+    return query.open_store(store_path)
+
+
+def _open_register(args, store=None):
+    """--register, else $AREAPROFILE_REGISTER, else register.sqlite beside the store, opened for the
+    store's partnership (a register of another partnership is refused); without a store, the
+    register's own partnership."""
+    from areaprofile import partnership
+    from areaprofile.register.db import ENV_VAR, open_register
+
+    store = store if store is not None else _store_for_register(args)
+    store_path = store.path if store is not None else (args.store or default_store_path())
+    where = args.register or os.environ.get(ENV_VAR) or Path(store_path).parent / "register.sqlite"
+    return open_register(where, partnership.of_store(store) if store is not None else None)
 
 
 def _print_json(value) -> None:
@@ -324,15 +343,13 @@ def _print_json(value) -> None:
 
 
 def _concerns_list(args) -> int:
-    from areaprofile import concern_evidence, query
+    from areaprofile import concern_evidence
 
-    register = _open_register(args)
-    store_path = args.store or default_store_path()
-    store = None
-    if args.store is not None or store_path.exists():
-        store = query.open_store(store_path)
-    else:
-        print(f"areaprofile: no police.uk store at {store_path}, so no numbers; pass --store FILE.", file=sys.stderr)
+    store = _store_for_register(args)
+    if store is None:
+        print(f"areaprofile: no police.uk store at {default_store_path()}, so no numbers; pass --store FILE.",
+              file=sys.stderr)
+    register = _open_register(args, store)
     records = concern_evidence.register_with_evidence(store, register, area=args.area, status=args.status,
                                                       include_removed=bool(args.status and "removed" in args.status))
     if args.format == "json":
@@ -574,9 +591,10 @@ def _report(args) -> int:
     store = query.open_store(args.store, args.scheme)
     register = None
     if args.register or os.environ.get("AREAPROFILE_REGISTER"):
+        from areaprofile import partnership
         from areaprofile.register import open_register
 
-        register = open_register(args.register)
+        register = open_register(args.register, partnership.of_store(store))
     elif args.last_meeting:
         raise AreaprofileError("--last-meeting needs the concerns register: give --register PATH as well.")
     pack = report.write_pack(store, args.area, args.out, month=args.month, csv_path=args.csv,

@@ -140,7 +140,7 @@ class Staging:
         # One thread for the write: DuckDB then fills each row group in order and writes it straight
         # into the store once full. With several threads each writes its own part-filled row groups,
         # which are merged and written again at commit (through the WAL), leaving the first copies as
-        # free blocks: at 100x B&NES 393 MB instead of 252 MB, ~1.7x the CPU and ~300 MB more memory.
+        # free blocks: a 100x store of 393 MB instead of 252 MB, ~1.7x the CPU, ~300 MB more memory (bench/README.md).
         threads = self.con.execute("SELECT current_setting('threads')").fetchone()[0]
         self.con.execute("SET threads = 1")  # (a failure ends the build and this connection)
         self.con.execute("BEGIN")
