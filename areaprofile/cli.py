@@ -346,10 +346,10 @@ def _concerns_list(args) -> int:
     from areaprofile import concern_evidence
 
     store = _store_for_register(args)
+    register = _open_register(args, store)
     if store is None:
         print(f"areaprofile: no police.uk store at {default_store_path()}, so no numbers; pass --store FILE.",
               file=sys.stderr)
-    register = _open_register(args, store)
     records = concern_evidence.register_with_evidence(store, register, area=args.area, status=args.status,
                                                       include_removed=bool(args.status and "removed" in args.status))
     if args.format == "json":

@@ -41,7 +41,7 @@ import pandas as pd  # noqa: E402
 import pyarrow as pa  # noqa: E402
 import pyarrow.csv as pacsv  # noqa: E402
 
-from areaprofile import query  # noqa: E402
+from areaprofile import partnership, query  # noqa: E402
 from areaprofile.partnership import default_la_code  # noqa: E402
 from areaprofile.sources.police_uk import STREET_COLUMNS, find_street_files, read_bytes  # noqa: E402
 from areaprofile.store import build  # noqa: E402
@@ -261,15 +261,14 @@ def measure(source: Path, codes_store: Path, factors: list[int], runs: int, work
     store = query.open_store(codes_store)
     codes = la_codes(store)
     la_code = store.scalar("SELECT value FROM meta WHERE key = 'la_code'") or ""
-    la_name = store.scalar("SELECT value FROM meta WHERE key = 'la_name'") or ""
-    label = "" if la_code == default_la_code() else la_name
+    label = "" if la_code == default_la_code() else partnership.of_store(store).short_name
     results = []
     for factor in factors:
         log(f"scale: {label} {factor}x ...")
         results.append(run_factor(source, workdir, codes, factor, min(runs, 3) if factor < 100 else 1, la_code, label,
                                   keep))
         r = results[-1]
-        log(f"scale: {label} {factor}x: {r.rows_kept:,} rows, build {r.build_median:.1f} s, "
+        log(f"scale: {label} {factor}x: {r.rows_kept:,} rows, build {r.build_median:.1f} s (CPU {r.cpu_seconds:.1f} s), "
             f"peak {r.peak_rss_mb:,.0f} MB, store {r.store_bytes / 1e6:.0f} MB")
     return results
 

@@ -6,8 +6,9 @@ touches it) in a real database: embedded SQLite in WAL mode by default
 ``$AREAPROFILE_REGISTER`` is a ``postgresql://`` URL so several app servers share one register.
 
 Opening runs the Alembic migrations up to the newest schema (an older register upgrades in
-place) and, on the very first run, seeds the concerns of ``data/knowledge/concerns.yaml``, all
-in one transaction under a lock, so two servers starting together cannot both seed.
+place) and, on the very first run, seeds the concerns its partnership's plan knowledge
+transcribes (``concerns.yaml`` of the settings' knowledge folder), all in one transaction under
+a lock, so two servers starting together cannot both seed.
 
 Every write goes through :meth:`Register.write`: one transaction that, on SQLite, takes the
 write lock at its start (``BEGIN IMMEDIATE``) so a read-then-write can never be overtaken.
