@@ -235,7 +235,7 @@ def _overlay_shares(source: gpd.GeoDataFrame, target: gpd.GeoDataFrame, minimum_
 
 
 def place_rows(rows: pd.DataFrame, geo: Geography) -> pd.DataFrame:
-    """Give every row its LSOA 2021, LSOA 2011, ward and area.
+    """Give every row its LSOA 2021, LSOA 2011, ward, parish and area.
 
     Rows may carry 2011 or 2021 LSOA codes (police.uk changed over). A 2011 LSOA that was
     split is resolved by the row's snap point; the ward comes from the snap point, falling
@@ -268,6 +268,14 @@ def place_rows(rows: pd.DataFrame, geo: Geography) -> pd.DataFrame:
     ward_by_point = _point_in(out[["easting", "northing"]], geo.wards)
     out["ward_code"] = ward_by_point.where(ward_by_point.notna(), out["lsoa"].map(lsoa_info["ward_code"]))
     out["ward"] = out["ward_code"].map(dict(zip(geo.wards["code"], geo.wards["name"])))
+    # The parish, like the ward, by the snap point (a rural LSOA spans several villages); rows
+    # without a location take the parish holding their LSOA's centre. None where there are none.
+    if len(geo.parishes):
+        parish_by_point = _point_in(out[["easting", "northing"]], geo.parishes)
+        out["parish_code"] = parish_by_point.where(parish_by_point.notna(), out["lsoa"].map(lsoa_info["parish"]))
+        out["parish"] = out["parish_code"].map(dict(zip(geo.parishes["code"], geo.parishes["name"])))
+    else:
+        out["parish_code"] = out["parish"] = None
     return out
 
 

@@ -60,8 +60,11 @@ def _parser() -> argparse.ArgumentParser:
     areas.set_defaults(run=_areas)
 
     counts = sub.add_parser("counts", help="print counts of published rows")
-    counts.add_argument("--by", required=True, help="comma list from area, ward, lsoa, month, crime_type")
+    counts.add_argument("--by", required=True, help="comma list from area, ward, parish, lsoa, month, crime_type")
     _filters(counts)
+    place = counts.add_mutually_exclusive_group()
+    place.add_argument("--ward", default=None, help="only rows whose snap point lies in this ward (with --area: its part there)")
+    place.add_argument("--parish", default=None, help="only rows whose snap point lies in this parish (with --area: its part there)")
     counts.add_argument("--format", choices=("csv", "json"), default="csv")
     counts.set_defaults(run=_counts)
 
@@ -82,6 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--last-meeting", default=None, metavar="YYYY-MM-DD",
                         help="date of the forum's last meeting for page two (default: a month before today)")
     report.add_argument("--scheme", default=None, help=SCHEME_HELP)
+    report_place = report.add_mutually_exclusive_group()
+    report_place.add_argument("--ward", default=None, help="narrow the pack to this ward's part of the area")
+    report_place.add_argument("--parish", default=None, help="narrow the pack to this parish's part of the area")
     report.set_defaults(run=_report)
 
     hotspots = sub.add_parser("hotspots", help="Getis-Ord Gi* hotspots on 250 m cells (z, p, FDR flag, count)")
@@ -287,8 +293,10 @@ def _counts(args) -> int:
     from areaprofile import query
 
     store = query.open_store(args.store, args.scheme)
+    for kind, name in (("ward", args.ward), ("parish", args.parish)):
+        query.check_place(store, kind, name, args.area)
     columns, rows = query.count_rows(store, args.by, start=args.start, end=args.end, area=args.area,
-                                     crime_types=args.crime_type)
+                                     crime_types=args.crime_type, ward=args.ward, parish=args.parish)
     if args.format == "json":
         json.dump([dict(zip(columns, row)) for row in rows], sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -597,10 +605,12 @@ def _report(args) -> int:
         register = open_register(args.register, partnership.of_store(store))
     elif args.last_meeting:
         raise AreaprofileError("--last-meeting needs the concerns register: give --register PATH as well.")
+    place = ("ward", args.ward) if args.ward else ("parish", args.parish) if args.parish else None
     pack = report.write_pack(store, args.area, args.out, month=args.month, csv_path=args.csv,
-                             suppress_under=args.suppress_under, register=register, last_meeting=args.last_meeting)
+                             suppress_under=args.suppress_under, register=register, last_meeting=args.last_meeting,
+                             place=place)
     written = f"{args.out}" + (f" and {args.csv}" if args.csv else "")
-    print(f"Forum-update pack for {pack.area}, {pack.meeting_label}: {written}.")
+    print(f"Forum-update pack for {pack.where}, {pack.meeting_label}: {written}.")
     if pack.follow_up is not None:
         print(f"Page two, You said, we did: {pack.follow_up.sentence()}")
     return 0

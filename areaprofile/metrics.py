@@ -102,6 +102,16 @@ def funnel_limits(populations, overall_rate_per_person: float, confidence: float
     return 1000 * lower / populations, 1000 * upper / populations
 
 
+def funnel_curves(populations_axis, overall_rate_per_person: float) -> list[dict]:
+    """The 95% and 99.8% limit curves of a funnel plot, one row per point of ``populations_axis``."""
+    curves = []
+    for confidence, name in ((0.95, "95% limits"), (0.998, "99.8% limits")):
+        low, high = funnel_limits(populations_axis, overall_rate_per_person, confidence)
+        curves += [{"Residents": float(pop), "Limit": name, "Lower": lo, "Upper": hi, "Overall rate": 1000 * overall_rate_per_person}
+                   for pop, lo, hi in zip(populations_axis, low, high)]
+    return curves
+
+
 def _poisson_ppf(q: float, mean: np.ndarray) -> np.ndarray:
     """The smallest count whose Poisson cumulative probability reaches ``q`` (scipy.stats.poisson.ppf)."""
     from scipy import special

@@ -206,8 +206,7 @@ def outcomes(store: Store, selection) -> Outcomes:
     types = [t for t in (selection.crime_types or query.TYPE_GROUPS[query.ALL_CRIME]) if t != ASB]
     counts = pd.DataFrame(columns=["last_outcome", "count"])
     if used and types:
-        where, params = query.where_clause(area=selection.area, crime_types=types, store=store,
-                                           start=selection.period.start, end=selection.period.end)
+        where, params = query.where_clause(**selection.filters(crime_types=types), store=store)
         marks = ",".join("?" * len(used))
         counts = store.sql(
             f"SELECT last_outcome, count(*) AS count FROM crimes WHERE {where} AND month IN ({marks}) GROUP BY 1",

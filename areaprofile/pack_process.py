@@ -35,13 +35,13 @@ _worker: subprocess.Popen | None = None
 
 
 def pack_files(store: Store, area: str, month: str | None = None, suppress_under: int | None = None,
-               register=None, last_meeting=None) -> dict:
+               register=None, last_meeting=None, place: tuple[str, str] | None = None) -> dict:
     """:func:`areaprofile.report.pack_files` for ``store``, computed in the worker process.
 
     The register travels as its URL (the worker opens its own connection), so page two reads the
     same register, as it is now, as the page does."""
     register_url = register.url if register is not None else None
-    request = (str(store.path), store.scheme, store.version, area, month, suppress_under, register_url, last_meeting)
+    request = (str(store.path), store.scheme, store.version, area, month, suppress_under, register_url, last_meeting, place)
     with _lock:
         try:
             answer = _ask(request)
@@ -106,7 +106,7 @@ def serve(requests, answers, idle_s: float = IDLE_S) -> None:
 
     while select.select([requests], [], [], idle_s)[0]:
         try:
-            path, scheme, version, area, month, suppress_under, register_url, last_meeting = _receive(requests)
+            path, scheme, version, area, month, suppress_under, register_url, last_meeting, place = _receive(requests)
         except EOFError:
             return
         try:
@@ -116,7 +116,7 @@ def serve(requests, answers, idle_s: float = IDLE_S) -> None:
             else:
                 register = open_register(register_url, partnership.of_store(store)) if register_url else None
                 answer = ("files", report.pack_files(store, area, month, suppress_under,
-                                                     register=register, last_meeting=last_meeting))
+                                                     register=register, last_meeting=last_meeting, place=place))
         except AreaprofileError as exc:
             answer = ("error", exc.message)
         except Exception as exc:  # a bug: one sentence for the page, and the worker lives on

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from areaprofile import metrics, partnership, query
+from areaprofile import metrics, partnership, places, query
 from areaprofile.config import ASB, CRIME_TYPES
 from areaprofile.errors import AreaprofileError
 from areaprofile.periods import Period, month_list
@@ -33,10 +33,25 @@ class Selection:
     period: Period
     crime_types: tuple[str, ...] | None = None  # None = every type
     everywhere: str = "All areas"
+    ward: str | None = None  # the part of this ward inside the area (see places.py)
+    parish: str | None = None  # or of this parish; at most one of the two
 
     def __post_init__(self):
         query.check_area(self.area)
         query.where_clause(start=self.period.start, end=self.period.end, crime_types=self.types_or_none)
+        if (self.ward or self.parish) and not self.area:
+            raise AreaprofileError("Choose an area before a ward or parish: each is shown as its part inside an area.")
+        if self.ward and self.parish:
+            raise AreaprofileError("Choose a ward or a parish, not both.")
+
+    @property
+    def place(self) -> tuple[str, str] | None:
+        """('ward', name) or ('parish', name) when the selection is one level below its area."""
+        if self.ward:
+            return "ward", self.ward
+        if self.parish:
+            return "parish", self.parish
+        return None
 
     @property
     def types_or_none(self) -> list[str] | None:
@@ -44,6 +59,10 @@ class Selection:
 
     @property
     def area_label(self) -> str:
+        """'Northtown', 'Millbrook parish, Northtown' or the whole partnership's name."""
+        if self.place:
+            kind, name = self.place
+            return f"{name} {kind}, {self.area}"
         return self.area or self.everywhere
 
     @property
@@ -59,13 +78,21 @@ class Selection:
         return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
     def filters(self, period: Period | None = None, **overrides) -> dict:
+        """The query filters (see query.where_clause); overriding the area drops the ward or parish."""
         period = period or self.period
-        args = {"start": period.start, "end": period.end, "area": self.area, "crime_types": self.types_or_none}
+        args = {"start": period.start, "end": period.end, "area": self.area, "crime_types": self.types_or_none,
+                "ward": self.ward, "parish": self.parish}
+        if "area" in overrides:
+            args["ward"] = args["parish"] = None
         args.update(overrides)
         return args
 
     def with_area(self, area: str | None) -> "Selection":
         return Selection(area=area, period=self.period, crime_types=self.crime_types, everywhere=self.everywhere)
+
+    def whole_area(self) -> "Selection":
+        """The same choice for the whole area (without its ward or parish)."""
+        return self.with_area(self.area)
 
 
 def whole_label(store: Store) -> str:
@@ -114,6 +141,17 @@ def population_of(store: Store, area: str | None) -> tuple[int, float]:
     return int(row["population"]), float(row["area_km2"])
 
 
+def selection_population(store: Store, selection: Selection) -> tuple[int, float]:
+    """Residents and km² of what is chosen: a partnership, an area, or a ward or parish part
+    (residents then estimated, see places.py)."""
+    if not selection.place:
+        return population_of(store, selection.area)
+    kind, name = selection.place
+    place = places.find_place(store, selection.area, kind, name)
+    residents = places.estimated_residents(store, selection.area, kind).get(name, 0.0)
+    return round(residents), places.place_km2(store, selection.area, place)
+
+
 @dataclass
 class Headline:
     """One headline figure (crime or ASB) with its rates and changes."""
@@ -140,7 +178,7 @@ def headlines(store: Store, selection: Selection) -> list[Headline]:
         groups.append((CRIME_LABEL if set(crime_types) == set(CRIME_TYPES) - {ASB} else "Chosen crime types", crime_types))
     if ASB in chosen:
         groups.append((ASB_LABEL, [ASB]))
-    population, area_km2 = population_of(store, selection.area)
+    population, area_km2 = selection_population(store, selection)
     out = []
     for label, types in groups:
         count = query.total(store, **selection.filters(crime_types=types))
@@ -371,15 +409,10 @@ def funnel_data(store: Store, selection: Selection) -> tuple[pd.DataFrame, pd.Da
     total = table.iloc[-1]
     overall = total["Count"] / total["Residents (Census 2021)"]
     populations_axis = np.linspace(max(2000, points["Residents (Census 2021)"].min() * 0.6), points["Residents (Census 2021)"].max() * 1.1, 80)
-    curves = []
-    for confidence, name in ((0.95, "95% limits"), (0.998, "99.8% limits")):
-        low, high = metrics.funnel_limits(populations_axis, overall, confidence)
-        for pop, lo, hi in zip(populations_axis, low, high):
-            curves.append({"Residents": pop, "Limit": name, "Lower": lo, "Upper": hi, "Overall rate": 1000 * overall})
-    return points, pd.DataFrame(curves)
+    return points, pd.DataFrame(metrics.funnel_curves(populations_axis, overall))
 
 
-LEVELS = {"area": ("areas", "name"), "ward": ("wards", "code"), "lsoa": ("lsoa", "code")}
+LEVELS = {"area": ("areas", "name"), "ward": ("wards", "code"), "parish": ("parishes", "code"), "lsoa": ("lsoa", "code")}
 
 
 def map_features(store: Store, selection: Selection, level: str) -> dict:
@@ -388,7 +421,15 @@ def map_features(store: Store, selection: Selection, level: str) -> dict:
     For one area, LSOAs and wards are limited to that area (wards: those whose residents are
     mostly in it)."""
     if level not in LEVELS:
-        raise AreaprofileError(f"Unknown map level '{level}'; choose area, ward or lsoa.")
+        raise AreaprofileError(f"Unknown map level '{level}'; choose area, ward, parish or lsoa.")
+    settings = partnership.of_store(store)
+    short_name = (settings.lsoa_name_prefix, settings.short_name)
+    if level == "parish":  # the parish parts of one area (see places.py)
+        if not selection.area:
+            raise AreaprofileError("Choose an area to map its parishes.")
+        features = places.place_features(store, selection.area, "parish", selection.period.start, selection.period.end,
+                                         selection.types_or_none)
+        return {"type": "FeatureCollection", "features": features, "short_name": short_name}
     table, key = LEVELS[level]
     group = {"area": "area", "ward": "ward_code", "lsoa": "lsoa"}[level]
     # Areas and wards are counted over the whole partnership (a ward may straddle two areas); LSOAs nest in areas.
@@ -421,8 +462,7 @@ def map_features(store: Store, selection: Selection, level: str) -> dict:
         if level != "area":
             properties["area"] = row.area
         features.append({"type": "Feature", "properties": properties, "geometry": json.loads(row.geojson)})
-    settings = partnership.of_store(store)
-    return {"type": "FeatureCollection", "features": features, "short_name": (settings.lsoa_name_prefix, settings.short_name)}
+    return {"type": "FeatureCollection", "features": features, "short_name": short_name}
 
 
 def map_sentence(features: dict, selection: Selection, measure: str) -> str:

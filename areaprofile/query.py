@@ -28,7 +28,7 @@ from areaprofile.errors import AreaprofileError
 if TYPE_CHECKING:  # pandas is imported by DuckDB's .df() when a frame is asked for, not here:
     import pandas as pd  # the counts CLI answers without it (see count_rows)
 
-GROUP_COLUMNS = ("area", "ward", "lsoa", "month", "crime_type")
+GROUP_COLUMNS = ("area", "ward", "parish", "lsoa", "month", "crime_type")
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 #: Names a user may give instead of a list of types.
@@ -147,9 +147,28 @@ def _open_as_built(path: str | Path | None) -> Store:
             version = after
         else:
             raise AreaprofileError(f"{path}: the store kept changing while it was opened; try again.")
+        _check_built_by_this_version(con, path)
         store = Store(path=path, version=version, con=con)
         _open_stores[key] = store
         return store
+
+
+#: Columns of ``crimes`` that older builds did not write (the parish came with ward/parish profiles).
+_REQUIRED_COLUMNS = ("parish",)
+
+
+def _check_built_by_this_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """One sentence, not a failed query on every page, when the store predates a column we need."""
+    present = {row[0] for row in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_catalog = 'store' AND table_name = 'crimes'"
+    ).fetchall()}
+    missing = [c for c in _REQUIRED_COLUMNS if c not in present]
+    if present and missing:
+        con.close()
+        raise AreaprofileError(
+            f"{path} was built by an older areaprofile (no {', '.join(missing)} column); rebuild it with "
+            f"`areaprofile build --source DIR --store {path}` (the concerns register is kept)."
+        )
 
 
 #: The attached store's catalog name in a connection made by :func:`connect_fresh`.
@@ -227,6 +246,26 @@ def check_area(area: str | None, store: Store | None = None) -> str | None:
     raise AreaprofileError(f"Unknown area '{area}'; use one of: {', '.join(names)}.")
 
 
+def check_place(store: Store, kind: str, name: str | None, area: str | None = None) -> str | None:
+    """``name`` if some row lies in that ward or parish (in ``area`` when given), else one sentence
+    listing the names there are."""
+    if name is None:
+        return None
+    if kind not in ("ward", "parish"):
+        raise AreaprofileError(f"Unknown kind of place '{kind}'; choose ward or parish.")
+    check_area(area, store)
+    where, params = ("area = ?", [area]) if area else ("TRUE", [])
+    _, rows = store.rows(f"SELECT DISTINCT {kind} FROM crimes WHERE {where} AND {kind} IS NOT NULL ORDER BY 1", params)
+    names = [row[0] for row in rows]
+    if name in names:
+        return name
+    inside = f" in {area}" if area else ""
+    plural = {"ward": "wards", "parish": "parishes"}[kind]
+    if not names:
+        raise AreaprofileError(f"There are no {plural}{inside} in this store's boundaries.")
+    raise AreaprofileError(f"No {kind} '{name}'{inside}; use one of: {', '.join(names)}.")
+
+
 def check_month(month: str | None, what: str = "month") -> str | None:
     if month is None or MONTH.match(month):
         return month
@@ -240,6 +279,7 @@ def where_clause(
     crime_types=None,
     ward: str | None = None,
     store: Store | None = None,
+    parish: str | None = None,
 ) -> tuple[str, list]:
     """SQL WHERE text and parameters for the standard filters (validated; the area against
     ``store``'s areas when it is given)."""
@@ -260,6 +300,9 @@ def where_clause(
     if ward:
         clauses.append("ward = ?")
         params.append(ward)
+    if parish:
+        clauses.append("parish = ?")
+        params.append(parish)
     types = resolve_crime_types(crime_types)
     if types is not None:
         clauses.append(f"crime_type IN ({','.join('?' * len(types))})")
@@ -279,36 +322,22 @@ def parse_group_columns(by) -> list[str]:
     return by
 
 
-def counts(
-    store: Store,
-    by,
-    start: str | None = None,
-    end: str | None = None,
-    area: str | None = None,
-    crime_types=None,
-    ward: str | None = None,
-) -> pd.DataFrame:
-    """Number of published rows per group, columns ``by + ['count']``, sorted by ``by``."""
-    return store.sql(*_counts_sql(store, by, start, end, area, crime_types, ward)).reset_index(drop=True)
+def counts(store: Store, by, **filters) -> pd.DataFrame:
+    """Number of published rows per group, columns ``by + ['count']``, sorted by ``by``.
+
+    ``filters`` are :func:`where_clause`'s: start, end, area, crime_types, ward, parish."""
+    return store.sql(*_counts_sql(store, by, filters)).reset_index(drop=True)
 
 
-def count_rows(
-    store: Store,
-    by,
-    start: str | None = None,
-    end: str | None = None,
-    area: str | None = None,
-    crime_types=None,
-    ward: str | None = None,
-) -> tuple[list[str], list[tuple]]:
+def count_rows(store: Store, by, **filters) -> tuple[list[str], list[tuple]]:
     """:func:`counts` as column names and plain rows: the same query, without importing pandas
     (most of a CLI call's time would otherwise be spent importing it)."""
-    return store.rows(*_counts_sql(store, by, start, end, area, crime_types, ward))
+    return store.rows(*_counts_sql(store, by, filters))
 
 
-def _counts_sql(store, by, start, end, area, crime_types, ward) -> tuple[str, list]:
+def _counts_sql(store: Store, by, filters: dict) -> tuple[str, list]:
     columns = parse_group_columns(by)
-    where, params = where_clause(start, end, area, crime_types, ward, store=store)
+    where, params = where_clause(**filters, store=store)
     select = ", ".join(columns)
     return (f"SELECT {select}, COUNT(*)::BIGINT AS count FROM crimes WHERE {where} GROUP BY {select} ORDER BY {select}",
             params)

@@ -32,7 +32,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from areaprofile import completeness, hotspot_trends, knowledge, metrics, outcomes, partnership, profile, query, repeat_places
+from areaprofile import (completeness, hotspot_trends, knowledge, metrics, outcomes, partnership, places, profile, query,
+                         repeat_places)
 from areaprofile import follow_up as follow_up_module
 from areaprofile.config import ASB, CRIME_TYPES
 from areaprofile.errors import AreaprofileError
@@ -106,7 +107,7 @@ class Pack:
     area: str
     month: str
     suppress_under: int | None
-    residents: int
+    residents: int  # Census 2021; estimated for a ward or parish part (see places.py)
     area_km2: float
     headlines: list[Measured]
     trend: pd.DataFrame  # Month + one column per series
@@ -137,6 +138,17 @@ class Pack:
     outcomes: str = ""  # the outcome groups of the settled months in one line
     #: Page two, from the concerns register (None: no register given).
     follow_up: follow_up_module.FollowUp | None = None
+    #: A ward or parish part of the area ('Millbrook parish'), or "" for the whole area.
+    place: str = ""
+
+    @property
+    def where(self) -> str:
+        """What the numbers cover: 'Northtown' or 'Millbrook parish, Northtown'."""
+        return f"{self.place}, {self.area}" if self.place else self.area
+
+    @property
+    def residents_source(self) -> str:
+        return "estimated" if self.place else "Census 2021"
 
     # -- periods ---------------------------------------------------------------------------------
     @property
@@ -157,6 +169,8 @@ class Pack:
 
     @property
     def title(self) -> str:
+        if self.place:
+            return f"{self.where}: community safety update"
         return self.heading or f"{self.area}: community safety update"
 
     @property
@@ -166,7 +180,7 @@ class Pack:
 
     @property
     def file_stem(self) -> str:
-        return f"forum-update-{self.area.lower().replace(' ', '-')}-{self.month}"
+        return f"forum-update-{self.where.lower().replace(',', '').replace(' ', '-')}-{self.month}"
 
     # -- suppression -----------------------------------------------------------------------------
     def hidden(self, count: int | None) -> bool:
@@ -255,10 +269,10 @@ def _against(what: str, period: Period) -> str:
     return "the same month a year earlier" if months == 1 else "the same months a year earlier"
 
 
-def _headlines(store: Store, area: str, period: Period) -> list[Measured]:
-    """Crime (excluding ASB) and ASB for the period, from :func:`profile.headlines`."""
-    out = []
-    for item in profile.headlines(store, profile.Selection(area=area, period=period)):
+def _headlines(store: Store, selection: profile.Selection) -> list[Measured]:
+    """Crime (excluding ASB) and ASB for the selection's period, from :func:`profile.headlines`."""
+    out, period = [], selection.period
+    for item in profile.headlines(store, selection):
         out.append(
             Measured(
                 item.label, period, item.count,
@@ -365,29 +379,37 @@ def _key_letter(index: int) -> str:
 
 
 def build_pack(store: Store, area: str, month: str | None = None, suppress_under: int | None = None,
-               register=None, last_meeting=None) -> Pack:
+               register=None, last_meeting=None, place: tuple[str, str] | None = None) -> Pack:
     """Gather the pack for ``area`` and the meeting ``month`` (default: the latest loaded month).
 
-    With ``register`` (an open :class:`areaprofile.register.db.Register`) page two lists what
-    the forum raised and what was done since ``last_meeting`` (a date; default a month ago)."""
+    ``place`` ('ward' or 'parish', name) narrows the numbers, map and places to that ward or
+    parish part of the area; the concerns stay the area forum's. With ``register`` (an open
+    :class:`areaprofile.register.db.Register`) page two lists what the forum raised and what was
+    done since ``last_meeting`` (a date; default a month ago)."""
     area = partnership.match_area(area, query.area_names(store))
     suppress_under = check_suppression(suppress_under)
     month = meeting_month(store, month)
     month_period = Period(month, month)
     quarter = Period(shift(month, -2), month)
+    kind, name = place or (None, None)
+    found = places.find_place(store, area, kind, name) if place else None
 
-    headlines = _headlines(store, area, month_period) + _headlines(store, area, quarter)
+    def selection(period: Period) -> profile.Selection:
+        return profile.Selection(area=area, period=period, ward=name if kind == "ward" else None,
+                                 parish=name if kind == "parish" else None)
+
+    headlines = _headlines(store, selection(month_period)) + _headlines(store, selection(quarter))
     headlines.sort(key=lambda m: (m.label != profile.CRIME_LABEL, m.period.months))
 
-    trend_selection = profile.Selection(area=area, period=Period(shift(month, -(TREND_MONTHS - 1)), month))
+    trend_selection = selection(Period(shift(month, -(TREND_MONTHS - 1)), month))
     trend = profile.monthly_trend(store, trend_selection)
     for column in (profile.CRIME_LABEL, profile.ASB_LABEL):
         if column not in trend.columns:
             trend[column] = 0
     trend = trend[["Month", profile.CRIME_LABEL, profile.ASB_LABEL]]
 
-    month_selection = profile.Selection(area=area, period=month_period)
-    places = profile.top_locations(store, month_selection, TOP_LOCATIONS)
+    month_selection = selection(month_period)
+    busiest = profile.top_locations(store, month_selection, TOP_LOCATIONS)
     locations = [
         Location(
             rank=i + 1,
@@ -396,10 +418,10 @@ def build_pack(store: Store, area: str, month: str | None = None, suppress_under
             count=int(row.count),
             previous=None if row.previous is None or pd.isna(row.previous) else int(row.previous),
         )
-        for i, row in enumerate(places.itertuples(index=False))
+        for i, row in enumerate(busiest.itertuples(index=False))
     ]
     concerns, unmeasured, priority_key, plans_cited = _concerns(store, area, month_period, quarter)
-    residents, area_km2 = profile.population_of(store, area)
+    residents, area_km2 = profile.selection_population(store, month_selection)
     settings = partnership.of_store(store)
     scheme = settings.scheme(store.scheme or None)
     heading, kicker = settings.pack_words(area, scheme)
@@ -420,7 +442,8 @@ def build_pack(store: Store, area: str, month: str | None = None, suppress_under
         priority_key=priority_key,
         plans_cited=plans_cited,
         data_correct_as_of=profile.data_correct_as_of(store),
-        outline=next(f["geometry"] for f in areas["features"] if f["properties"]["name"] == area),
+        outline=places.outline(store, found) if found else
+        next(f["geometry"] for f in areas["features"] if f["properties"]["name"] == area),
         lsoa_shapes=[f["geometry"] for f in lsoas["features"]],
         caveats=profile.caveats(store, area),
         attribution=profile.attribution(store),
@@ -430,13 +453,14 @@ def build_pack(store: Store, area: str, month: str | None = None, suppress_under
         show_scheme=len(settings.schemes) > 1,
         partnership=settings.partnership_name,
         knowledge_note=settings.knowledge_note,
+        place=f"{found.name} {found.kind}" if found else "",
     )
-    quarter_selection = profile.Selection(area=area, period=quarter)
+    quarter_selection = selection(quarter)
     pack.completeness_notice = completeness.completeness(store, quarter_selection).short_notice()
     pack.repeat_places = repeat_places.pack_line(repeat_places.repeat_places(store, month_selection))
-    pack.outcomes = outcomes.outcomes(store, trend_selection).pack_line(area)
+    pack.outcomes = outcomes.outcomes(store, trend_selection).pack_line(pack.where)
     pack.summary = summary_sentences(pack)
-    pack.hotspots_line = hotspots_line(hotspot_trends.trends(store, month_selection))
+    pack.hotspots_line = hotspots_line(hotspot_trends.trends(store, month_selection.whole_area()))  # area-wide grid
     if register is not None:
         pack.follow_up = follow_up_for(register, area, last_meeting)
     return pack
@@ -501,7 +525,7 @@ def summary_sentences(pack: Pack) -> list[str]:
     asb_month = _headline(pack, profile.ASB_LABEL, 1)
     first = (
         f"In {month_label(pack.month)}, {pack.count_text(crime_month.count)} crimes (excluding ASB) and "
-        f"{pack.count_text(asb_month.count)} incidents of anti-social behaviour were recorded in {pack.area}"
+        f"{pack.count_text(asb_month.count)} incidents of anti-social behaviour were recorded in {pack.where}"
     )
     if pack.locations:
         top = pack.locations[0]
@@ -537,10 +561,11 @@ def numbers_table(pack: Pack) -> pd.DataFrame:
     """Every number printed in the pack (and the points behind the map), one row each."""
     rows: list[tuple[str, str, str, str]] = [
         ("pack", "Area", "", pack.area),
+        ("pack", "Ward or parish", "", pack.place),
         ("pack", "Area scheme", "", pack.scheme),
         ("pack", "Partnership", "", pack.partnership),
         ("pack", "Meeting month", pack.month, pack.month),
-        ("pack", "Residents (Census 2021)", "2021", str(pack.residents)),
+        ("pack", f"Residents ({pack.residents_source})", "2021", str(pack.residents)),
         ("pack", "Area (km²)", "", f"{pack.area_km2:.1f}"),
         ("pack", "Counts under this are suppressed", "", "" if pack.suppress_under is None else str(pack.suppress_under)),
         ("pack", "Data correct as of", "", pack.data_correct_as_of),
@@ -769,6 +794,10 @@ def map_svg(pack: Pack, width_mm: float = 87, height_mm: float = 76) -> bytes:
     ax.autoscale_view()
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
+    if pack.place and vertices:  # frame the ward or parish (and its points), not the whole area's LSOAs
+        xs = [x for x, _ in vertices] + (list(px) if not points.empty else [])
+        ys = [y for _, y in vertices] + (list(py) if not points.empty else [])
+        x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
     pad = 0.03 * max(x1 - x0, y1 - y0)
     ax.set_xlim(x0 - pad, x1 + pad)
     ax.set_ylim(y0 - pad * 4, y1 + pad)
@@ -964,6 +993,7 @@ def write_pack(
     suppress_under: int | None = None,
     register=None,
     last_meeting=None,
+    place: tuple[str, str] | None = None,
 ) -> Pack:
     """Write the pack to ``out`` (.pdf or .html) and optionally its numbers to ``csv_path``."""
     out = Path(out)
@@ -975,7 +1005,7 @@ def write_pack(
     for target in [out] + ([Path(csv_path)] if csv_path else []):
         if not target.parent.is_dir():
             raise AreaprofileError(f"The folder {target.parent} does not exist; create it or choose another output path.")
-    pack = build_pack(store, area, month, suppress_under, register=register, last_meeting=last_meeting)
+    pack = build_pack(store, area, month, suppress_under, register=register, last_meeting=last_meeting, place=place)
     data = render_pdf(pack) if kind == ".pdf" else render_html(pack).encode("utf-8")
     _write(out, data)
     if csv_path:
@@ -994,11 +1024,12 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def pack_files(store: Store, area: str, month: str | None = None, suppress_under: int | None = None,
-               register=None, last_meeting=None) -> dict:
+               register=None, last_meeting=None, place: tuple[str, str] | None = None) -> dict:
     """The pack as the page offers it: HTML to show, PDF and CSV (and HTML) to download."""
-    pack = build_pack(store, area, month, suppress_under, register=register, last_meeting=last_meeting)
+    pack = build_pack(store, area, month, suppress_under, register=register, last_meeting=last_meeting, place=place)
     return {
         "area": pack.area,
+        "where": pack.where,
         "month": pack.month,
         "title": f"{pack.title}, {pack.meeting_label}",
         "stem": pack.file_stem + ("" if pack.suppress_under is None else f"-suppressed-under-{pack.suppress_under}"),

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Callable
 import pandas as pd
 import streamlit as st
 
-from areaprofile import completeness, partnership, profile, query, update_log
+from areaprofile import completeness, partnership, places, profile, query, update_log
 from areaprofile.config import ASB, CRIME_TYPES
 from areaprofile.errors import AreaprofileError
 from areaprofile.periods import PRESETS, Period, financial_year_period, financial_years, label, preset_period
@@ -243,7 +243,20 @@ def _init_state(months: list[str]) -> None:
     st.session_state["types_mode"] = next((m for m, k in _MODE_PARAM.items() if k == mode_key), TYPE_MODES[0])
     chosen = [t for t in _from_url("type", []) if t in CRIME_TYPES]
     st.session_state["types"] = chosen or ["Burglary"]
+    ward, parish = _from_url("ward", None), _from_url("parish", None)
+    st.session_state["place"] = f"ward:{ward}" if ward else f"parish:{parish}" if parish else WHOLE_AREA  # checked in sidebar()
     st.session_state["_selection_ready"] = True
+
+
+#: The "place" choice meaning no ward or parish (values are otherwise 'ward:NAME' or 'parish:NAME').
+WHOLE_AREA = ""
+
+
+def place_choices(area: str | None) -> dict[str, str]:
+    """The sidebar's ward-or-parish options for ``area``: value -> label (empty without an area)."""
+    if not area:
+        return {}
+    return {WHOLE_AREA: f"All of {area}", **{f"{p.kind}:{p.name}": p.label for p in get(places.places_in, area)}}
 
 
 def _to_url() -> None:
@@ -258,9 +271,12 @@ def _to_url() -> None:
         params["fy"] = st.session_state["fy"]
     if st.session_state["types_mode"] == "Choose types":
         params["type"] = list(st.session_state["types"])
+    if st.session_state.get("place"):
+        kind, name = st.session_state["place"].split(":", 1)
+        params[kind] = name
     # Keep what a page puts in the URL itself (e.g. view=priorities), so its links survive.
     for key in st.query_params:
-        if key not in ("area", "period", "types", "from", "to", "fy", "type", "scheme"):
+        if key not in ("area", "period", "types", "from", "to", "fy", "type", "scheme", "ward", "parish"):
             params[key] = st.query_params[key]
     if dict(st.query_params.to_dict()) != params or st.query_params.get_all("type") != params.get("type", []):
         st.query_params.from_dict(params)
@@ -286,6 +302,13 @@ def sidebar() -> profile.Selection:
         scheme = current.scheme(st.session_state["scheme"])
         st.selectbox("Area", choices, key="area",
                      help=f"One of the {len(scheme.areas)} areas ({scheme.name}), or all of {current.short_name}.")
+        in_area = place_choices(None if st.session_state["area"] == current.all_label else st.session_state["area"])
+        if st.session_state.get("place") not in in_area:  # another area, or a name the URL got wrong
+            st.session_state["place"] = WHOLE_AREA
+        if in_area:
+            st.selectbox("Ward or parish", list(in_area), key="place", format_func=in_area.get,
+                         help="Go down a level: the part of a ward or parish inside the area. '(part)': most of it "
+                              "lies in another area.")
         st.selectbox("Period", PRESETS, key="preset", help=f"Latest month loaded: {label(months[-1])}.")
         preset = st.session_state["preset"]
         if preset == "Financial year":
@@ -318,7 +341,9 @@ def sidebar() -> profile.Selection:
             "Choose types": tuple(st.session_state["types"]) or None,
         }[mode]
         area = None if st.session_state["area"] == current.all_label else st.session_state["area"]
-        selection = profile.Selection(area=area, period=period, crime_types=types, everywhere=current.all_label)
+        kind, _, name = st.session_state["place"].partition(":")
+        selection = profile.Selection(area=area, period=period, crime_types=types, everywhere=current.all_label,
+                                      ward=name if kind == "ward" else None, parish=name if kind == "parish" else None)
     have, want = get(profile.period_coverage, period)
     if have < want:
         st.warning(f"Only {have} of the {want} months in {period.label} are loaded; figures cover those months only.")
@@ -440,21 +465,23 @@ def season_chart(profile_table: pd.DataFrame) -> alt.Chart:
     return (bars + rule).properties(height=240)
 
 
-def funnel_chart(points: pd.DataFrame, curves: pd.DataFrame) -> alt.Chart:
+def funnel_chart(points: pd.DataFrame, curves: pd.DataFrame, name: str = "Area",
+                 residents: str = "Residents (Census 2021)", count: str = "Count") -> alt.Chart:
+    """A funnel plot of ``points`` (columns ``name``, ``residents``, 'Per 1,000 residents', ``count``)."""
     import altair as alt
 
-    limits = alt.Chart(curves).encode(x=alt.X("Residents:Q", title="Residents (Census 2021)"))
+    limits = alt.Chart(curves).encode(x=alt.X("Residents:Q", title=residents))
     dash = alt.StrokeDash("Limit:N", scale=alt.Scale(domain=["95% limits", "99.8% limits"], range=[[6, 3], [2, 2]]),
                           legend=alt.Legend(orient="bottom", title=None))
     lower = limits.mark_line(color="#555555").encode(y=alt.Y("Lower:Q", title="Records per 1,000 residents"), strokeDash=dash, detail="Limit:N")
     upper = limits.mark_line(color="#555555").encode(y="Upper:Q", strokeDash=dash, detail="Limit:N")
     centre = limits.mark_line(color="#000000").encode(y="Overall rate:Q")
     dots = alt.Chart(points).encode(
-        x="Residents (Census 2021):Q", y="Per 1,000 residents:Q",
-        tooltip=["Area", "Count", alt.Tooltip("Per 1,000 residents:Q", format=".1f")],
+        x=f"{residents}:Q", y="Per 1,000 residents:Q",
+        tooltip=[name, count, alt.Tooltip("Per 1,000 residents:Q", format=".1f")],
     )
     return (lower + upper + centre + dots.mark_point(size=120, filled=True, color=CRIME_COLOUR)
-            + dots.mark_text(dx=10, align="left", fontSize=14, fontWeight="bold").encode(text="Area:N")).properties(height=360)
+            + dots.mark_text(dx=10, align="left", fontSize=14, fontWeight="bold").encode(text=f"{name}:N")).properties(height=360)
 
 
 def completeness_note(selection: profile.Selection) -> None:

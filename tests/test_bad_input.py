@@ -141,7 +141,7 @@ def test_bad_query_fails_clearly(args, expected, built_store, capsys):
 
 def test_bad_group_column_and_missing_store(tmp_path, built_store, capsys):
     assert main(["counts", "--by", "area,street", "--store", str(built_store)]) != 0
-    assert "choose from area, ward, lsoa, month, crime_type" in capsys.readouterr().err
+    assert "choose from area, ward, parish, lsoa, month, crime_type" in capsys.readouterr().err
     assert main(["counts", "--by", "area", "--store", str(tmp_path / "none.duckdb")]) != 0
     assert "areaprofile build --source" in capsys.readouterr().err
 

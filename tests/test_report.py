@@ -392,3 +392,30 @@ def test_pack_names_the_repeat_places_and_the_settled_outcomes(packs, built_stor
     assert places and " ".join(places.split()) in flat
     line = outcomes.outcomes(store, profile.Selection("Bath", Period("2020-10", "2021-09"))).pack_line("Bath")
     assert "Oct 2020 to Mar 2021" in line and " ".join(line.split()) in flat
+
+
+def test_pack_for_a_parish_part(built_store, tmp_path, capsys):
+    """`report --parish`: the pack's numbers are the parish part's, equal to `counts --parish`,
+    its residents are marked as estimated, and its PDF says where it is about."""
+    out, numbers = tmp_path / "saltford.pdf", tmp_path / "saltford.csv"
+    assert main(["report", "--area", "Keynsham", "--parish", "Saltford", "--month", "2021-06", "--out", str(out),
+                 "--csv", str(numbers), "--store", str(built_store)]) == 0
+    assert "Forum-update pack for Saltford parish, Keynsham, June 2021" in capsys.readouterr().out
+    rows = list(csv.DictReader(numbers.open(encoding="utf-8")))
+    facts = {row["measure"]: row["value"] for row in rows if row["section"] == "pack"}
+    assert facts["Ward or parish"] == "Saltford parish" and "Residents (estimated)" in facts
+    crime = next(row for row in rows if row["section"] == "headline" and row["measure"].startswith("Crime")
+                 and row["period"] == "2021-06")
+    expected = cli_counts(capsys, built_store, by="area", start="2021-06", end="2021-06", area="Keynsham",
+                          crime_types="all-crime", parish="Saltford")
+    assert int(crime["value"]) == expected[0]["count"]
+    text = pdf_text(out)
+    assert "Saltford parish, Keynsham: community safety update" in text
+    assert "residents (estimated)" in text
+
+
+def test_pack_for_an_unknown_ward_is_one_sentence(built_store, tmp_path, capsys):
+    out = tmp_path / "nowhere.pdf"
+    assert main(["report", "--area", "Bath", "--ward", "Nowhere", "--out", str(out), "--store", str(built_store)]) != 0
+    err = capsys.readouterr().err
+    assert "No ward 'Nowhere' in Bath; use one of:" in err and not out.exists()

@@ -2,11 +2,13 @@
 
 import streamlit as st
 
-from areaprofile import outcomes, profile, repeat_places, seasonal, ui
+from areaprofile import outcomes, places, profile, repeat_places, seasonal, ui
 
 selection = st.session_state["selection"]
 st.title(f"{selection.area_label}: community safety profile")
 st.caption(ui.selection_caption(selection))
+if selection.place:
+    st.info(places.place_sentence(*selection.place, selection.area))
 
 headlines = ui.get(profile.headlines, selection)
 columns = st.columns(len(headlines) or 1)
@@ -16,7 +18,8 @@ for column, item in zip(columns, headlines):
         st.metric(f"Records, {selection.period.label}", f"{item.count:,}",
                   delta=None if not item.previous else f"{item.previous.difference:+,} vs previous period",
                   delta_color="off")
-        st.write(f"**{item.rate_per_1000:.1f} per 1,000 residents** (Census 2021, {item.population:,} residents) · "
+        residents = f"an estimated {item.population:,} residents" if selection.place else f"Census 2021, {item.population:,} residents"
+        st.write(f"**{item.rate_per_1000:.1f} per 1,000 residents** ({residents}) · "
                  f"{item.per_km2:,.1f} per km²")
         if item.previous:
             st.write(f"Against {item.previous_period.label}: " + item.previous.sentence("records"))
@@ -52,13 +55,13 @@ with left:
     ui.table_alternative(mix)
 with right:
     st.header("Busiest places")
-    places = ui.get(profile.top_locations, selection, 10)
-    if places.empty:
+    busiest = ui.get(profile.top_locations, selection, 10)
+    if busiest.empty:
         st.write("No located records in this period.")
     else:
-        top = places.iloc[0]
+        top = busiest.iloc[0]
         ui.active_title(f"The busiest snap point is '{top['location']}' ({top['area']}) with {top['count']:,} records.")
-        shown = places.rename(columns={"location": "Place (on or near)", "area": "Area", "ward": "Ward",
+        shown = busiest.rename(columns={"location": "Place (on or near)", "area": "Area", "ward": "Ward",
                                        "count": "Records", "previous": "Previous period"})
         st.html(ui.light_table(shown[["Place (on or near)", "Area", "Ward", "Records", "Previous period"]],
                                f"The busiest places, {selection.period.label}"))

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from areaprofile import outcomes, profile, ui
+from areaprofile import outcomes, places, profile, ui
 
 selection = st.session_state["selection"]
 presenting = st.toggle("Presentation layout (large text for a projector)", key="present")
@@ -11,7 +11,7 @@ if presenting:
                 " h1 {font-size: 2.6rem !important;}</style>", unsafe_allow_html=True)
 count = ui.how_many(len(ui.area_names()))
 st.title(f"Compare the {count} areas")
-st.caption(ui.selection_caption(selection) + f" (the area choice is ignored here: all {count} are shown)")
+st.caption(ui.selection_caption(selection) + f" (all {count} areas are shown" + (f"; the wards and parishes of {selection.area} follow below)" if selection.area else ")"))
 
 table = ui.get(profile.compare_areas, selection)
 ui.completeness_note(selection.with_area(None))
@@ -37,10 +37,10 @@ st.dataframe(
 shown = shown.drop(columns=["95% interval"])
 st.download_button("Download this table (CSV)", shown.to_csv(index=False).encode("utf-8"),
                    file_name=f"areaprofile-compare-{ui.csv_scheme_part()}{selection.period.start}-{selection.period.end}.csv", mime="text/csv")
-places = " ".join(ui.settings().caveats_for(None))
+caveat_words = " ".join(ui.settings().caveats_for(None))
 st.caption("Rates use Census 2021 usual residents. The 95% interval shows how much a rate could move by chance alone. "
            f"'Above' or 'below' {whole}: outside the 95% funnel limits; 'well above/below': outside 99.8%. "
-           "'Change' compares with the previous period of the same length (exact Poisson test)." + (f" {places}" if places else ""))
+           "'Change' compares with the previous period of the same length (exact Poisson test)." + (f" {caveat_words}" if caveat_words else ""))
 
 st.header(f"Funnel plot: which areas differ from {whole} by more than chance?")
 points, curves = ui.get(profile.funnel_data, selection)
@@ -50,6 +50,22 @@ st.altair_chart(ui.funnel_chart(points, curves), width="stretch")
 st.caption("Each dot is an area. Between the dashed lines, an area's rate is within what chance would give an area of "
            f"its size at the {whole} rate (solid line); outside them, the difference is unlikely to be chance.")
 ui.table_alternative(positions.merge(points, on="Area"))
+
+if selection.area:
+    for kind in places.KINDS:
+        place_table = ui.get(places.compare_places, selection.area, kind, selection.period.start, selection.period.end,
+                             selection.types_or_none)
+        if place_table.empty:
+            continue
+        st.header(f"{places.PLURAL[kind].capitalize()} in {selection.area}")
+        ui.active_title(places.compare_sentence(place_table, selection.area, kind))
+        st.html(ui.light_table(place_table, f"{places.PLURAL[kind].capitalize()} in {selection.area}, "
+                                            f"{selection.period.label}, {selection.types_label}"))
+        place_points, place_curves = places.places_funnel(place_table)
+        st.altair_chart(ui.funnel_chart(place_points, place_curves, name="Place", residents="Residents (estimated)",
+                                        count="Records"), width="stretch")
+        st.caption(f"Each dot is a {kind} part; the solid line is {selection.area}'s rate. {places.RESIDENTS_NOTE} "
+                   f"{places.SMOOTHED_NOTE}")
 
 st.header("Outcomes by area")
 outcome_table, whole_outcomes = ui.get(outcomes.compare_outcomes, selection)

@@ -170,7 +170,8 @@ selection = st.session_state["selection"]
 st.title("Concerns & priorities")
 st.caption("What residents and the area forums raised, what police and partners did, and what police.uk shows "
            "about it; or start from the plan priorities. The concerns view counts each concern's own crime types "
-           "since it was raised, so the sidebar's period and 'Records' choice apply to the priorities view only.")
+           "since it was raised, so the sidebar's period and 'Records' choice apply to the priorities view only."
+           + (" Concerns are kept per area, so the ward or parish choice does not apply here." if selection.place else ""))
 
 url_choice("view", "concerns_view", list(VIEWS), "concerns")
 st.radio("View", list(VIEWS), format_func=VIEWS.get, key="concerns_view", horizontal=True, label_visibility="collapsed")

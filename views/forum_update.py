@@ -25,6 +25,14 @@ with left:
         del st.session_state["forum_area"]
     area = st.selectbox("Area forum", areas, index=areas.index(selection.area) if selection.area in areas else 0,
                         key="forum_area")
+    choices = ui.place_choices(area)
+    if st.session_state.get("forum_place") not in choices:  # another area was chosen
+        chosen = st.session_state.get("place", ui.WHOLE_AREA) if area == selection.area else ui.WHOLE_AREA
+        st.session_state["forum_place"] = chosen if chosen in choices else ui.WHOLE_AREA
+    place_value = st.selectbox("Ward or parish (optional)", list(choices), key="forum_place", format_func=choices.get,
+                               help="Narrow the numbers, map and places to one ward or parish part of the area; "
+                                    "the concerns stay the forum's.")
+    kind, _, name = place_value.partition(":")
 with middle:
     month = st.selectbox("Meeting month", list(reversed(months)), format_func=label, key="forum_month",
                          help="The month the pack reports. It is compared with the month and three months before, "
@@ -38,11 +46,11 @@ with right:
 today = dt.date.today()
 last_meeting = st.date_input("Last meeting (page two lists what happened since)", value=default_last_meeting(today),
                              min_value=dt.date(2000, 1, 1), max_value=today, format="DD/MM/YYYY", key="forum_last_meeting")
-with ui.progress(f"Building the forum pack for {area}, {label(month)}: the page, its map and chart, the PDF and "
+with ui.progress(f"Building the forum pack for {choices.get(place_value) if name else area}, {label(month)}: the page, its map and chart, the PDF and "
                  "the CSV. The first time takes several seconds."):
     # Made in a short-lived worker process: WeasyPrint and matplotlib never load into the server.
     files = ui.get_with_register(pack_process.pack_files, area, month, int(threshold) if suppress else None,
-                                 last_meeting=last_meeting)
+                                 last_meeting=last_meeting, place=(kind, name) if name else None)
 
 buttons = st.columns([1, 1, 1, 2])
 with buttons[0]:

@@ -15,9 +15,14 @@ from areaprofile import forecast_ceiling, hotspot_map, hotspot_trends, hotspots,
 from areaprofile.errors import AreaprofileError
 
 selection = st.session_state["selection"]
+narrowed = selection.place
+selection = selection.whole_area()  # hotspots are found on the whole area's grid
 store = ui.store()
 st.title(f"Hotspots: {selection.area_label}")
 st.caption(ui.selection_caption(selection))
+if narrowed:
+    st.info(f"Hotspots are found on all of {selection.area}'s 250 m squares, so the sidebar's {narrowed[0]} "
+            f"({narrowed[1]}) does not narrow this page.")
 
 st.write(hotspots.HOTSPOT_EXPLAINED)
 st.info(hotspots.SNAP_EXPLAINED, icon=":material/pin_drop:")

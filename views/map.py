@@ -4,7 +4,7 @@ import os
 
 import streamlit as st
 
-from areaprofile import maps, profile, ui
+from areaprofile import maps, places, profile, ui
 
 selection = st.session_state["selection"]
 st.title(f"Map: {selection.area_label}")
@@ -12,11 +12,14 @@ st.caption(ui.selection_caption(selection))
 
 LEVELS = {f"Areas (the {ui.how_many(len(ui.area_names()))} {ui.get(profile.scheme_summary)['name'].split(' (')[0].lower()})": "area",
           "Wards": "ward", "LSOAs (neighbourhoods of about 1,600 people)": "lsoa"}
-UNITS = {"area": "area", "ward": "ward", "lsoa": "LSOA"}
+if selection.area and any(p.kind == "parish" for p in ui.get(places.places_in, selection.area)):
+    LEVELS[f"Parishes of {selection.area}"] = "parish"
+UNITS = {"area": "area", "ward": "ward", "parish": "parish", "lsoa": "LSOA"}
+default_level = selection.place[0] if selection.place else "lsoa" if selection.area else "area"
 MEASURES = {"Records": "count", "Per 1,000 residents": "rate_per_1000", "Per km²": "per_km2"}
 controls = st.columns([2, 2, 2])
 with controls[0]:
-    level_label = st.radio("Show", list(LEVELS), index=2 if selection.area else 0, key="map_level")
+    level_label = st.radio("Show", list(LEVELS), index=list(LEVELS.values()).index(default_level), key="map_level")
 with controls[1]:
     measure_label = st.radio("Shade by", list(MEASURES), key="map_measure")
 with controls[2]:
@@ -34,6 +37,8 @@ if table.empty:
     st.info("No boundaries to show for this choice.")
     st.stop()
 ui.active_title(profile.map_sentence(features, selection, measure))
+if selection.place:
+    st.info(places.place_sentence(*selection.place, selection.area))
 ui.completeness_note(selection)
 
 tooltip = [("count", "Records"), ("rate_per_1000", "Per 1,000 residents"), ("per_km2", "Per km²"),
@@ -65,10 +70,12 @@ with right:
         st.metric("Records", f"{int(clicked.get('count', 0)):,}")
         st.write(f"{clicked.get('rate_per_1000')} per 1,000 residents · {clicked.get('per_km2')} per km²")
         code = "" if clicked.get("code") == clicked.get("name") else f" Code {clicked.get('code')}."
-        st.caption(f"{int(clicked.get('population', 0)):,} residents (Census 2021).{code}")
-places = " ".join(ui.settings().caveats_for(None))
+        residents_source = "estimated" if level == "parish" else "Census 2021"
+        st.caption(f"{int(clicked.get('population', 0)):,} residents ({residents_source}).{code}")
+caveat_words = " ".join(ui.settings().caveats_for(None))
 st.caption("Locations are approximate (police.uk snap points). Per-resident rates mislead where few people live but "
-           "many visit: compare per km² there." + (f" {places}" if places else ""))
+           "many visit: compare per km² there." + (f" {caveat_words}" if caveat_words else "")
+           + (f" {places.RESIDENTS_NOTE}" if level == "parish" else ""))
 ui.table_alternative(
     table.rename(columns={"name": "Name", "code": "Code", "count": "Records", "rate_per_1000": "Per 1,000 residents",
                           "per_km2": "Per km²", "population": "Residents (Census 2021)", "ward": "Ward", "area": "Area"}),

@@ -105,6 +105,24 @@ def test_no_serious_or_critical_axe_violation(file, path, width, server, app_pag
     app.assert_only_local()
 
 
+PARISH_QUERY = "?area=Keynsham&parish=Saltford&period=last-12-months&types=all"
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+@pytest.mark.parametrize("path", ["/", "/map", "/forum-update"])
+def test_a_parish_view_has_no_serious_or_critical_axe_violation(path, width, server, app_page, axe):
+    """One level below an area (the Compare page's ward and parish tables are in the test above)."""
+    app = visit(app_page, server, path + PARISH_QUERY, width)
+    app.assert_no_exception()
+    assert "Saltford parish" in app.page.inner_text("body")
+    open_expanders(app)
+    violations = run_axe(app, axe)
+    app.screenshot(f"a11y-parish-{path.strip('/') or 'home'}-{width}")
+    blocking = [v for v in violations if v["impact"] in BLOCKING]
+    assert not blocking, f"axe-core finds serious or critical WCAG 2.2 AA violations on {path} (parish, {width}):\n" + \
+        describe(blocking)
+
+
 # ---- keyboard only ---------------------------------------------------------------------------
 
 # The element that has keyboard focus, looking inside same-origin iframes (the map), and the
