@@ -106,7 +106,7 @@ class Staging:
         """Rows kept and repeated Crime IDs (blank IDs, as for ASB, are not repeats) per file.
 
         One file's table at a time: DuckDB cannot spill a ``count(DISTINCT ...)`` per group, and
-        over every file at once (23M rows at 100x Bristol) it ran out of the memory limit."""
+        over every file at once (23M rows in the biggest 100x bench) it ran out of the memory limit."""
         parts = [
             self.con.execute(
                 f"""
