@@ -4,7 +4,8 @@ A register holds one partnership's concerns: their areas and plan links are that
 (its settings file and knowledge folder). The register records its local authority in its own
 ``register_partnership`` row (migration 0004), so whoever opens it - the app, the CLI, the pack -
 passes the partnership of the store it opened and is refused, in one sentence, when the two
-differ. Nothing here reads or sets environment variables.
+differ. Nothing here sets an environment variable; only a register with nothing to go by (no
+store, no record, no data) falls back to the default partnership.
 """
 
 from __future__ import annotations
@@ -15,9 +16,6 @@ from areaprofile import knowledge as kb_module
 from areaprofile import partnership
 from areaprofile.errors import AreaprofileError
 from areaprofile.register import models
-from areaprofile.register.clock import utcnow
-
-__all__ = ["OtherPartnership", "check", "knowledge_of", "partnership_of_existing", "recorded", "utcnow"]
 
 
 class OtherPartnership(AreaprofileError):

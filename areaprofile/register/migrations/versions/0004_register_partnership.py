@@ -19,6 +19,7 @@ depends_on = None
 
 def upgrade() -> None:
     from areaprofile.register import belongs
+    from areaprofile.register.clock import utcnow
 
     table = op.create_table(
         "register_partnership",
@@ -31,7 +32,7 @@ def upgrade() -> None:
     wanted = context.config.attributes.get("la_code")  # the opener's (its store's) partnership, if any
     settings, how = belongs.partnership_of_existing(op.get_bind(), wanted)
     op.bulk_insert(table, [{"id": 1, "la_code": settings.la_code, "la_name": settings.la_name,
-                            "recorded_at": belongs.utcnow(), "how": how}])
+                            "recorded_at": utcnow(), "how": how}])
 
 
 def downgrade() -> None:
