@@ -134,7 +134,7 @@ def write_scaled_source(source: Path, target: Path, codes: set[str], factor: int
     """A shared/data-style folder at ``target`` with the months of ``source`` scaled; (files, bytes).
 
     A folder already written whole for the same factor and codes (its ``WRITTEN`` record, kept
-    with ``--keep``) is used as it is: 100x Bristol is ~6.5 GB of CSV, minutes to write.
+    with ``--keep``) is used as it is: 100x Bristol is 6.0 GB of CSV, minutes to write.
     """
     record = target / "WRITTEN"
     wanted = f"{factor} {len(codes)} {min(codes, default='')} {max(codes, default='')}"
@@ -294,11 +294,11 @@ def rows(results: list[ScaleResult]) -> list[tuple[str, str, str]]:
     return out
 
 
-def measure_partnerships(source: Path, la_codes: list[str | None], factors: list[int], runs: int, workdir: Path,
+def measure_partnerships(source: Path, partnerships: list[str | None], factors: list[int], runs: int, workdir: Path,
                          log=print, keep: bool = False) -> list[ScaleResult]:
     """The scale figures for each partnership (LA code; None = the default), one after another."""
     results = []
-    for la_code in la_codes:
+    for la_code in partnerships:
         folder = workdir / (la_code or "default")
         folder.mkdir(parents=True, exist_ok=True)
         base = folder / "codes.duckdb"
