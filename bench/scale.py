@@ -321,14 +321,14 @@ def main(argv=None) -> int:
                              "folder reuses files already written")
     args = parser.parse_args(argv)
     factors = [int(f) for f in args.factors.split(",")]
-    la_codes = [code.strip() for code in args.la.split(",")] if args.la else [None]
+    chosen = [code.strip() for code in args.la.split(",")] if args.la else [None]
     log = lambda m: print(f"{time.strftime('%H:%M:%S')} {m} (load {os.getloadavg()[0]:.1f})", file=sys.stderr)  # noqa: E731
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
-        results = measure_partnerships(args.source, la_codes, factors, args.runs, args.keep, log=log, keep=True)
+        results = measure_partnerships(args.source, chosen, factors, args.runs, args.keep, log=log, keep=True)
     else:
         with tempfile.TemporaryDirectory(prefix="areaprofile-scale-") as tmp:
-            results = measure_partnerships(args.source, la_codes, factors, args.runs, Path(tmp), log=log)
+            results = measure_partnerships(args.source, chosen, factors, args.runs, Path(tmp), log=log)
     table = rows(results)
     width = max(len(r[0]) for r in table)
     for name, value, note in table:
