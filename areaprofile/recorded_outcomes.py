@@ -25,7 +25,7 @@ from areaprofile.query import Store
 MEANING = (
     "Each month police.uk can also publish an outcomes file: every outcome police recorded that month, whatever "
     "month the crime happened in. It shows police work finished in a month, not what became of that month's crimes, "
-    "so these counts differ from the outcomes above."
+    "so these counts differ from the outcomes of a period's crimes (each crime's last outcome)."
 )
 
 
@@ -39,6 +39,7 @@ class RecordedOutcomes:
     table: pd.DataFrame  # Group, Outcomes, Share (%), Categories
     outcomes: int
     linked: int  # outcomes whose Crime ID is a crime in the store
+    same_month: int  # ... of those, outcomes recorded in the month of their crime
     by_crime_month: pd.DataFrame  # Crime month, Outcomes: where the linked outcomes' crimes come from
     types_note: str = ""  # how the crime-type choice bears on these counts
     meaning: str = MEANING
@@ -51,19 +52,21 @@ class RecordedOutcomes:
 
     def coverage_sentence(self) -> str:
         """Which months have an outcomes file, in words."""
-        held = months_text(self.held_months) if self.held_months else "none"
+        if not self.held_months:
+            return "No month has an outcomes file here: the build found none in its sources."
+        many = len(self.held_months)
+        text = f"Only {many} month{'s have' if many > 1 else ' has'} an outcomes file here ({months_text(self.held_months)})."
         if not self.months_with_file:
-            return (f"No month of this period has an outcomes file here (months with one: {held}), so there is "
-                    "nothing to show; choose a period that includes one of them.")
-        text = f"Only {len(self.held_months)} month(s) have an outcomes file here ({held})."
+            return text + " Choose a period that includes one of them to see the outcomes recorded then."
         if self.months_without_file:
-            text += (f" {len(self.months_without_file)} month(s) of this period have none "
+            none = len(self.months_without_file)
+            text += (f" {none} month{'s' if none > 1 else ''} of this period {'have' if none > 1 else 'has'} none "
                      f"({months_text(self.months_without_file)}) and are not counted.")
         return text
 
     def sentence(self, area_label: str) -> str:
         if not self.months_with_file:
-            return self.coverage_sentence()
+            return "No month of this period has an outcomes file, so no recorded outcomes can be shown."
         if not self.outcomes:
             return f"Police recorded no outcomes in {area_label} in {months_text(self.months_with_file)}."
         table = self.table.set_index("Group")
@@ -83,12 +86,11 @@ class RecordedOutcomes:
         text = f"{self.linked:,} of the {self.outcomes:,} outcomes belong to crimes held here (by Crime ID)"
         if self.linked:
             months = self.by_crime_month["Crime month"].tolist()
-            same = int(self.by_crime_month.loc[self.by_crime_month["Crime month"].isin(self.months_with_file), "Outcomes"].sum())
             span = label(months[0]) if len(months) == 1 else f"{label(months[0])} to {label(months[-1])}"
-            text += f", crimes of {span}; {same:,} are for crimes of the same month(s) they were recorded in"
+            text += f", crimes of {span}; {self.same_month:,} were recorded in the crime's own month"
         text += "."
         if unlinked:
-            text += f" The other {unlinked:,} are for crimes of months not held here."
+            text += f" The other {unlinked:,} match no crime held here (most likely crimes of months not held)."
         return text
 
     def as_dict(self) -> dict:
@@ -98,6 +100,7 @@ class RecordedOutcomes:
             "months_with_file_in_store": self.held_months,
             "outcomes": self.outcomes,
             "linked_to_crimes": self.linked,
+            "recorded_in_crime_month": self.same_month,
             "linked_by_crime_month": {r["Crime month"]: int(r["Outcomes"]) for _, r in self.by_crime_month.iterrows()},
             "groups": [
                 {"group": r["Group"], "outcomes": int(r["Outcomes"]), "share_percent": float(r["Share (%)"]),
@@ -125,23 +128,24 @@ def recorded_outcomes(store: Store, selection) -> RecordedOutcomes:
     without = [m for m in period if m not in held]
     counts = pd.DataFrame({"last_outcome": pd.Series(dtype=str), "count": pd.Series(dtype=int)})
     by_crime_month = pd.DataFrame({"Crime month": pd.Series(dtype=str), "Outcomes": pd.Series(dtype=int)})
-    linked = 0
+    linked = same_month = 0
     asb_only = set(selection.crime_types or ()) == {ASB}
     if with_file and not asb_only:
         where, params = query.where_clause(**selection.filters(crime_types=None), store=store)
-        chosen = f"SELECT crime_id, outcome_type FROM outcomes WHERE {where}"
+        chosen = f"SELECT crime_id, month, outcome_type FROM outcomes WHERE {where}"
         counts = store.sql(f"SELECT outcome_type AS last_outcome, count(*) AS count FROM ({chosen}) GROUP BY 1", params)
         by_crime_month = store.sql(
-            f"""SELECT c.month AS "Crime month", count(*) AS "Outcomes" FROM ({chosen}) o
+            f"""SELECT c.month AS "Crime month", count(*) AS "Outcomes", count(*) FILTER (c.month = o.month) AS same
+                FROM ({chosen}) o
                 JOIN (SELECT crime_id, min(month) AS month FROM crimes WHERE crime_id <> '' GROUP BY 1) c USING (crime_id)
                 GROUP BY 1 ORDER BY 1""",
             params,
         )
-        linked = int(by_crime_month["Outcomes"].sum())
+        linked, same_month = int(by_crime_month["Outcomes"].sum()), int(by_crime_month.pop("same").sum())
     table = group_table(counts).rename(columns={"Crimes": "Outcomes"})
     return RecordedOutcomes(
         months_with_file=with_file, months_without_file=without, held_months=held, table=table,
-        outcomes=int(counts["count"].sum()) if len(counts) else 0, linked=linked, by_crime_month=by_crime_month,
+        outcomes=int(counts["count"].sum()) if len(counts) else 0, linked=linked, same_month=same_month, by_crime_month=by_crime_month,
         types_note=_types_note(selection.crime_types),
     )
 
