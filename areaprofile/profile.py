@@ -59,7 +59,7 @@ class Selection:
 
     @property
     def area_label(self) -> str:
-        """'Keynsham', 'Saltford parish, Keynsham' or the whole partnership's name."""
+        """'Northtown', 'Millbrook parish, Northtown' or the whole partnership's name."""
         if self.place:
             kind, name = self.place
             return f"{name} {kind}, {self.area}"

@@ -323,38 +323,22 @@ def parse_group_columns(by) -> list[str]:
     return by
 
 
-def counts(
-    store: Store,
-    by,
-    start: str | None = None,
-    end: str | None = None,
-    area: str | None = None,
-    crime_types=None,
-    ward: str | None = None,
-    parish: str | None = None,
-) -> pd.DataFrame:
-    """Number of published rows per group, columns ``by + ['count']``, sorted by ``by``."""
-    return store.sql(*_counts_sql(store, by, start, end, area, crime_types, ward, parish)).reset_index(drop=True)
+def counts(store: Store, by, **filters) -> pd.DataFrame:
+    """Number of published rows per group, columns ``by + ['count']``, sorted by ``by``.
+
+    ``filters`` are :func:`where_clause`'s: start, end, area, crime_types, ward, parish."""
+    return store.sql(*_counts_sql(store, by, filters)).reset_index(drop=True)
 
 
-def count_rows(
-    store: Store,
-    by,
-    start: str | None = None,
-    end: str | None = None,
-    area: str | None = None,
-    crime_types=None,
-    ward: str | None = None,
-    parish: str | None = None,
-) -> tuple[list[str], list[tuple]]:
+def count_rows(store: Store, by, **filters) -> tuple[list[str], list[tuple]]:
     """:func:`counts` as column names and plain rows: the same query, without importing pandas
     (most of a CLI call's time would otherwise be spent importing it)."""
-    return store.rows(*_counts_sql(store, by, start, end, area, crime_types, ward, parish))
+    return store.rows(*_counts_sql(store, by, filters))
 
 
-def _counts_sql(store, by, start, end, area, crime_types, ward, parish) -> tuple[str, list]:
+def _counts_sql(store: Store, by, filters: dict) -> tuple[str, list]:
     columns = parse_group_columns(by)
-    where, params = where_clause(start, end, area, crime_types, ward, store=store, parish=parish)
+    where, params = where_clause(**filters, store=store)
     select = ", ".join(columns)
     return (f"SELECT {select}, COUNT(*)::BIGINT AS count FROM crimes WHERE {where} GROUP BY {select} ORDER BY {select}",
             params)

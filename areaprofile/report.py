@@ -138,12 +138,12 @@ class Pack:
     outcomes: str = ""  # the outcome groups of the settled months in one line
     #: Page two, from the concerns register (None: no register given).
     follow_up: follow_up_module.FollowUp | None = None
-    #: A ward or parish part of the area ('Saltford parish'), or "" for the whole area.
+    #: A ward or parish part of the area ('Millbrook parish'), or "" for the whole area.
     place: str = ""
 
     @property
     def where(self) -> str:
-        """What the numbers cover: 'Keynsham' or 'Saltford parish, Keynsham'."""
+        """What the numbers cover: 'Northtown' or 'Millbrook parish, Northtown'."""
         return f"{self.place}, {self.area}" if self.place else self.area
 
     @property

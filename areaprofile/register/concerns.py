@@ -233,6 +233,22 @@ def append_history(conn: sa.Connection, concern_id: str, version: int, author: s
                                    change=change, changes=changes))
 
 
+def _row_to_change(conn: sa.Connection, concern_id: str, by: User | str, expected_version: int | None,
+                   refuse_removed: str | None, adding_areas: list[str] = ()) -> tuple:
+    """The concern's row and the version the change is based on, after the checks every change
+    makes: the edit is not stale, the account may edit the concern's areas (and ``adding_areas``),
+    and, with ``refuse_removed`` (the sentence to give), the concern is not removed."""
+    row = _row(conn, concern_id)
+    expected = _expect(row, expected_version)
+    if row.version != expected:
+        raise stale_error(conn, row.id, expected)
+    if refuse_removed and row.status == models.REMOVED:
+        raise RegisterError(refuse_removed)
+    if isinstance(by, User):
+        require_can_edit(by, row.areas, adding=list(adding_areas))
+    return row, expected
+
+
 def _expect(row, expected_version: int | None) -> int:
     if expected_version is None:
         return row.version
@@ -372,13 +388,9 @@ def edit_concern(register: Register, by: User | str, concern_id: str, expected_v
     new = check_fields(fields)
     with register.write() as conn:
         row = _row(conn, concern_id)
-        expected = _expect(row, expected_version)
-        if row.version != expected:
-            raise stale_error(conn, row.id, expected)
-        if row.status == models.REMOVED:
-            raise RegisterError("This concern is removed; restore it before editing.")
-        if isinstance(by, User):
-            require_can_edit(by, row.areas, adding=[a for a in new.get("areas", []) if a not in row.areas])
+        row, expected = _row_to_change(conn, concern_id, by, expected_version,
+                                       "This concern is removed; restore it before editing.",
+                                       [a for a in new.get("areas", []) if a not in row.areas])
         changes = {}
         for key, value in new.items():
             before = getattr(row, key)
@@ -404,14 +416,8 @@ def set_status(register: Register, by: User | str, concern_id: str, status: str,
     new_status = validate.status(status)
     when = validate.parse_date(on, "status date")
     with register.write() as conn:
-        row = _row(conn, concern_id)
-        expected = _expect(row, expected_version)
-        if row.version != expected:
-            raise stale_error(conn, row.id, expected)
-        if row.status == models.REMOVED:
-            raise RegisterError("This concern is removed; restore it before changing its status.")
-        if isinstance(by, User):
-            require_can_edit(by, row.areas)
+        row, expected = _row_to_change(conn, concern_id, by, expected_version,
+                                       "This concern is removed; restore it before changing its status.")
         if row.raised_on is not None and when < row.raised_on:
             raise validate.InvalidField(
                 f"The status date {when.isoformat()} is before the concern was raised ({row.raised_on.isoformat()})."
@@ -436,14 +442,8 @@ def add_action(register: Register, by: User | str, concern_id: str, *, taken_on:
     body = validate.clean_text(text, "text", required=True, multiline=True)
     doer = validate.clean_text(who, "who") or author
     with register.write() as conn:
-        row = _row(conn, concern_id)
-        expected = _expect(row, expected_version)
-        if row.version != expected:
-            raise stale_error(conn, row.id, expected)
-        if row.status == models.REMOVED:
-            raise RegisterError("This concern is removed; restore it before adding an action.")
-        if isinstance(by, User):
-            require_can_edit(by, row.areas)
+        row, expected = _row_to_change(conn, concern_id, by, expected_version,
+                                       "This concern is removed; restore it before adding an action.")
         version = bump(conn, row.id, expected, author, {})
         insert_actions(conn, author, row.id, version, [{"date": when, "text": body, "by": doer}], "action")
         return _read_one(conn, row.id)
@@ -455,14 +455,7 @@ def remove_concern(register: Register, by: User | str, concern_id: str, reason: 
     author = _author_name(by)
     why = validate.clean_text(reason, "reason", required=True, multiline=True)
     with register.write() as conn:
-        row = _row(conn, concern_id)
-        expected = _expect(row, expected_version)
-        if row.version != expected:
-            raise stale_error(conn, row.id, expected)
-        if row.status == models.REMOVED:
-            raise RegisterError("This concern is already removed.")
-        if isinstance(by, User):
-            require_can_edit(by, row.areas)
+        row, expected = _row_to_change(conn, concern_id, by, expected_version, "This concern is already removed.")
         version = bump(conn, row.id, expected, author,
                         {"status": models.REMOVED, "removed_reason": why, "status_before_removal": row.status})
         append_history(conn, row.id, version, author, "remove",
@@ -475,14 +468,9 @@ def restore_concern(register: Register, by: User | str, concern_id: str, expecte
     """Undo a removal: the concern returns with the status it had before."""
     author = _author_name(by)
     with register.write() as conn:
-        row = _row(conn, concern_id)
-        expected = _expect(row, expected_version)
-        if row.version != expected:
-            raise stale_error(conn, row.id, expected)
+        row, expected = _row_to_change(conn, concern_id, by, expected_version, None)
         if row.status != models.REMOVED:
             raise RegisterError("This concern is not removed, so there is nothing to restore.")
-        if isinstance(by, User):
-            require_can_edit(by, row.areas)
         back = row.status_before_removal or "open"
         version = bump(conn, row.id, expected, author,
                         {"status": back, "removed_reason": None, "status_before_removal": None})
