@@ -135,10 +135,11 @@ def recorded_outcomes(store: Store, selection) -> RecordedOutcomes:
         chosen = f"SELECT crime_id, month, outcome_type FROM outcomes WHERE {where}"
         counts = store.sql(f"SELECT outcome_type AS last_outcome, count(*) AS count FROM ({chosen}) GROUP BY 1", params)
         by_crime_month = store.sql(
-            f"""SELECT c.month AS "Crime month", count(*) AS "Outcomes", count(*) FILTER (c.month = o.month) AS same
-                FROM ({chosen}) o
-                JOIN (SELECT crime_id, min(month) AS month FROM crimes WHERE crime_id <> '' GROUP BY 1) c USING (crime_id)
-                GROUP BY 1 ORDER BY 1""",
+            f"""WITH o AS ({chosen}),
+                c AS (SELECT crime_id, min(month) AS month FROM crimes
+                      WHERE crime_id IN (SELECT crime_id FROM o WHERE crime_id <> '') GROUP BY 1)
+                SELECT c.month AS "Crime month", count(*) AS "Outcomes", count(*) FILTER (c.month = o.month) AS same
+                FROM o JOIN c USING (crime_id) GROUP BY 1 ORDER BY 1""",
             params,
         )
         linked, same_month = int(by_crime_month["Outcomes"].sum()), int(by_crime_month.pop("same").sum())

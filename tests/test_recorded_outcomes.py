@@ -123,3 +123,15 @@ def test_the_cli_gives_the_package_numbers(built_store, store, capsys):
     assert lines[0] == "group,outcomes,share_percent,categories"
     assert [int(line.split(",")[1]) for line in lines[1:8]] == expected.table["Outcomes"].tolist()
     assert f"# {expected.coverage_sentence()}" in lines
+
+
+def test_another_area_scheme_shares_out_the_same_outcomes(bristol_store):
+    """Bristol, by its second scheme (wards): the scheme's areas add up to the whole city's outcomes."""
+    period = Period("2019-07", "2019-09")
+    whole = recorded_outcomes.recorded_outcomes(query.open_store(bristol_store), Selection(area=None, period=period))
+    by_ward = query.open_store(bristol_store, "wards-2016")
+    per_area = dict(by_ward.rows("SELECT area, count(*) FROM outcomes WHERE month BETWEEN ? AND ? GROUP BY 1",
+                                 [period.start, period.end])[1])
+    assert sum(per_area.values()) == whole.outcomes > 1000 and set(per_area) <= set(query.area_names(by_ward))
+    busiest = max(per_area, key=per_area.get)
+    assert recorded_outcomes.recorded_outcomes(by_ward, Selection(area=busiest, period=period)).outcomes == per_area[busiest]
