@@ -7,7 +7,7 @@ such a file, so every answer names the months of the period that have one and th
 not. The file names no crime type, so the crime-type choice cannot narrow these counts; the
 Crime ID links an outcome to its crime where the store holds that crime's month.
 
-Page, CLI and report all call :func:`recorded_outcomes`.
+The Area profile and `areaprofile outcomes --recorded` both call :func:`recorded_outcomes`.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ class RecordedOutcomes:
     same_month: int  # ... of those, outcomes recorded in the month of their crime
     by_crime_month: pd.DataFrame  # Crime month, Outcomes: where the linked outcomes' crimes come from
     types_note: str = ""  # how the crime-type choice bears on these counts
+    asb_only: bool = False  # only anti-social behaviour was chosen: it has no outcomes
     meaning: str = MEANING
 
     @property
@@ -67,6 +68,8 @@ class RecordedOutcomes:
     def sentence(self, area_label: str) -> str:
         if not self.months_with_file:
             return "No month of this period has an outcomes file, so no recorded outcomes can be shown."
+        if self.asb_only:
+            return "Anti-social behaviour has no outcomes; choose crime types to see the outcomes police recorded."
         if not self.outcomes:
             return f"Police recorded no outcomes in {area_label} in {months_text(self.months_with_file)}."
         table = self.table.set_index("Group")
@@ -147,7 +150,7 @@ def recorded_outcomes(store: Store, selection) -> RecordedOutcomes:
     return RecordedOutcomes(
         months_with_file=with_file, months_without_file=without, held_months=held, table=table,
         outcomes=int(counts["count"].sum()) if len(counts) else 0, linked=linked, same_month=same_month, by_crime_month=by_crime_month,
-        types_note=_types_note(selection.crime_types),
+        types_note=_types_note(selection.crime_types), asb_only=asb_only,
     )
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from areaprofile import query, recorded_outcomes
 from areaprofile.cli import main
+from areaprofile.config import ASB
 from areaprofile.periods import Period
 from areaprofile.profile import Selection
 from tests.banes import AREAS, LA_CODE
@@ -96,6 +97,12 @@ def test_a_period_without_an_outcomes_file_says_so(store):
     assert result.outcomes == 0 and result.months_with_file == [] and len(result.months_without_file) == 12
     assert result.sentence("Bath") == "No month of this period has an outcomes file, so no recorded outcomes can be shown."
     assert "Only 4 months have an outcomes file here (Jun 2017, Jul 2019 to Sep 2019)" in result.coverage_sentence()
+    asb = recorded_outcomes.recorded_outcomes(store, Selection(area="Bath", period=Period("2019-07", "2019-09"),
+                                                               crime_types=(ASB,)))
+    assert asb.outcomes == 0 and asb.sentence("Bath").startswith("Anti-social behaviour has no outcomes")
+    burglary = recorded_outcomes.recorded_outcomes(store, Selection(area="Bath", period=Period("2019-07", "2019-09"),
+                                                                    crime_types=("Burglary",)))
+    assert burglary.outcomes > 0 and "does not name the crime type" in burglary.types_note  # not narrowed by type
 
 
 def test_the_build_log_counts_the_rows_no_area_can_place(built_store, store, raw):

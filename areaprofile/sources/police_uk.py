@@ -37,18 +37,7 @@ STREET_COLUMNS: tuple[str, ...] = (
 
 #: The monthly outcomes file: each row an outcome police recorded in that month, for a crime of
 #: that month or an earlier one (no crime type: the Crime ID links it to its street row).
-OUTCOME_COLUMNS: tuple[str, ...] = (
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Outcome type",
-)
+OUTCOME_COLUMNS: tuple[str, ...] = (*STREET_COLUMNS[:9], "Outcome type")  # Crime ID ... LSOA name, then the outcome
 
 #: `2021-09-avon-and-somerset-street.csv` (optionally `.gz`), anywhere in a folder or zip.
 STREET_NAME = re.compile(r"(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+?)-street\.csv(?P<gz>\.gz)?$")
