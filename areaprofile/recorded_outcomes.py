@@ -149,7 +149,8 @@ def recorded_outcomes(store: Store, selection) -> RecordedOutcomes:
     table = group_table(counts).rename(columns={"Crimes": "Outcomes"})
     return RecordedOutcomes(
         months_with_file=with_file, months_without_file=without, held_months=held, table=table,
-        outcomes=int(counts["count"].sum()) if len(counts) else 0, linked=linked, same_month=same_month, by_crime_month=by_crime_month,
+        outcomes=int(counts["count"].sum()) if len(counts) else 0, linked=linked, same_month=same_month,
+        by_crime_month=by_crime_month,
         types_note=_types_note(selection.crime_types), asb_only=asb_only,
     )
 
@@ -160,4 +161,5 @@ def _types_note(crime_types) -> str:
         return "Anti-social behaviour has no outcomes, so none are counted."
     if types >= set(CRIME_TYPES) - {ASB}:
         return "Every crime type (ASB has no outcomes)."
-    return "Every crime type: the outcomes file does not name the crime type, so the crime-type choice does not narrow these counts."
+    return ("Every crime type: the outcomes file does not name the crime type, so the crime-type choice does not "
+            "narrow these counts.")
