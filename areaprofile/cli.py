@@ -111,6 +111,11 @@ def _parser() -> argparse.ArgumentParser:
     outcomes.add_argument("--crime-type", action="append", default=None,
                           help="published crime type, or all-crime (repeatable; default: every crime type; ASB has no outcomes)")
     outcomes.add_argument("--format", choices=("json", "csv"), default="json")
+    outcomes.add_argument("--ward", default=None, help="only this ward's part of the area (needs --area)")
+    outcomes.add_argument("--parish", default=None, help="only this parish's part of the area (needs --area)")
+    outcomes.add_argument("--recorded", action="store_true",
+                          help="instead: the outcomes police recorded in the period's months that have a monthly "
+                               "outcomes file, with the months that have none and the link to the crimes")
     outcomes.add_argument("--store", type=Path, default=None)
     outcomes.add_argument("--scheme", default=None, help=SCHEME_HELP)
     outcomes.set_defaults(run=_outcomes)
@@ -567,8 +572,12 @@ def _outcomes(args) -> int:
     start = query.check_month(args.start, "start month") or loaded[0]
     end = query.check_month(args.end, "end month") or loaded[-1]
     types = query.resolve_crime_types(args.crime_type)
-    selection = Selection(area=query.check_area(args.area, store), period=Period(start, end),
-                          crime_types=tuple(types) if types else None)
+    area = query.check_area(args.area, store)
+    selection = Selection(area=area, period=Period(start, end), crime_types=tuple(types) if types else None,
+                          ward=query.check_place(store, "ward", args.ward, area),
+                          parish=query.check_place(store, "parish", args.parish, area))
+    if args.recorded:
+        return _recorded_outcomes(store, selection, args.format)
     result = outcomes.outcomes(store, selection)
     if args.format == "json":
         print(json.dumps({"area": selection.area, "from": start, "to": end, **result.as_dict()}, ensure_ascii=False))
@@ -578,6 +587,26 @@ def _outcomes(args) -> int:
         table.to_csv(sys.stdout, index=False, lineterminator="\n")
         print(f"# {result.left_out_sentence()}")
         print(f"# {result.caveat}")
+    return 0
+
+
+def _recorded_outcomes(store, selection, output_format: str) -> int:
+    """`outcomes --recorded`: the same numbers as the Area profile's recorded-outcomes section."""
+    from areaprofile import recorded_outcomes
+
+    result = recorded_outcomes.recorded_outcomes(store, selection)
+    if output_format == "json":
+        print(json.dumps({"area": selection.area, "ward": selection.ward, "parish": selection.parish,
+                          "from": selection.period.start, "to": selection.period.end, **result.as_dict()},
+                         ensure_ascii=False))
+        return 0
+    table = result.table.rename(columns={"Group": "group", "Outcomes": "outcomes", "Share (%)": "share_percent",
+                                         "Categories": "categories"})
+    table.to_csv(sys.stdout, index=False, lineterminator="\n")
+    for line in (result.sentence(selection.area_label), result.link_sentence(), result.coverage_sentence(),
+                 result.types_note, result.meaning):
+        if line:
+            print(f"# {line}")
     return 0
 
 
