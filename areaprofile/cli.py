@@ -115,6 +115,11 @@ def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     outcomes.add_argument("--crime-type", action="append", default=None,
                           help="published crime type, or all-crime (repeatable; default: every crime type; ASB has no outcomes)")
     outcomes.add_argument("--format", choices=("json", "csv"), default="json")
+    outcomes.add_argument("--ward", default=None, help="only this ward's part of the area (needs --area)")
+    outcomes.add_argument("--parish", default=None, help="only this parish's part of the area (needs --area)")
+    outcomes.add_argument("--recorded", action="store_true",
+                          help="instead: the outcomes police recorded in the period's months that have a monthly "
+                               "outcomes file, with the months that have none and the link to the crimes")
     outcomes.add_argument("--store", type=Path, default=None)
     outcomes.add_argument("--scheme", default=None, help=SCHEME_HELP)
     outcomes.set_defaults(run=_outcomes)
@@ -162,7 +167,10 @@ def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 def _register_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--register", default=None,
-                        help="register file or postgresql:// URL (default: $AREAPROFILE_REGISTER or store/register.sqlite)")
+                        help="register file or postgresql:// URL (default: $AREAPROFILE_REGISTER, else "
+                             "register.sqlite beside the store)")
+    parser.add_argument("--store", type=Path, default=None,
+                        help="police.uk store whose partnership the register belongs to (default: store/areaprofile.duckdb)")
 
 
 def _concerns_parser(sub, full: bool = True) -> None:
@@ -183,7 +191,6 @@ def _concerns_parser(sub, full: bool = True) -> None:
     listing.add_argument("--status", action="append", default=None, choices=STATUSES + ("removed",),
                          help="keep only this status (repeatable)")
     listing.add_argument("--format", choices=("json", "csv"), default="json")
-    listing.add_argument("--store", type=Path, default=None, help="police.uk store (default: store/areaprofile.duckdb)")
     _register_option(listing)
     listing.set_defaults(run=_concerns_list)
 
@@ -326,10 +333,27 @@ def _concerns_from_knowledge(args) -> int:
     return 0
 
 
-def _open_register(args):
-    from areaprofile.register.db import open_register
+def _store_for_register(args):
+    """The store a register command goes with: --store, else the default store if there is one."""
+    from areaprofile import query
 
-    return open_register(args.register)
+    store_path = args.store or default_store_path()
+    if args.store is None and not store_path.exists():
+        return None
+    return query.open_store(store_path)
+
+
+def _open_register(args, store=None):
+    """--register, else $AREAPROFILE_REGISTER, else register.sqlite beside the store, opened for the
+    store's partnership (a register of another partnership is refused); without a store, the
+    register's own partnership."""
+    from areaprofile import partnership
+    from areaprofile.register.db import ENV_VAR, open_register
+
+    store = store if store is not None else _store_for_register(args)
+    store_path = store.path if store is not None else (args.store or default_store_path())
+    where = args.register or os.environ.get(ENV_VAR) or Path(store_path).parent / "register.sqlite"
+    return open_register(where, partnership.of_store(store) if store is not None else None)
 
 
 def _print_json(value) -> None:
@@ -338,15 +362,13 @@ def _print_json(value) -> None:
 
 
 def _concerns_list(args) -> int:
-    from areaprofile import concern_evidence, query
+    from areaprofile import concern_evidence
 
-    register = _open_register(args)
-    store_path = args.store or default_store_path()
-    store = None
-    if args.store is not None or store_path.exists():
-        store = query.open_store(store_path)
-    else:
-        print(f"areaprofile: no police.uk store at {store_path}, so no numbers; pass --store FILE.", file=sys.stderr)
+    store = _store_for_register(args)
+    register = _open_register(args, store)
+    if store is None:
+        print(f"areaprofile: no police.uk store at {default_store_path()}, so no numbers; pass --store FILE.",
+              file=sys.stderr)
     records = concern_evidence.register_with_evidence(store, register, area=args.area, status=args.status,
                                                       include_removed=bool(args.status and "removed" in args.status))
     if args.format == "json":
@@ -556,8 +578,12 @@ def _outcomes(args) -> int:
     start = query.check_month(args.start, "start month") or loaded[0]
     end = query.check_month(args.end, "end month") or loaded[-1]
     types = query.resolve_crime_types(args.crime_type)
-    selection = Selection(area=query.check_area(args.area, store), period=Period(start, end),
-                          crime_types=tuple(types) if types else None)
+    area = query.check_area(args.area, store)
+    selection = Selection(area=area, period=Period(start, end), crime_types=tuple(types) if types else None,
+                          ward=query.check_place(store, "ward", args.ward, area),
+                          parish=query.check_place(store, "parish", args.parish, area))
+    if args.recorded:
+        return _recorded_outcomes(store, selection, args.format)
     result = outcomes.outcomes(store, selection)
     if args.format == "json":
         print(json.dumps({"area": selection.area, "from": start, "to": end, **result.as_dict()}, ensure_ascii=False))
@@ -567,6 +593,26 @@ def _outcomes(args) -> int:
         table.to_csv(sys.stdout, index=False, lineterminator="\n")
         print(f"# {result.left_out_sentence()}")
         print(f"# {result.caveat}")
+    return 0
+
+
+def _recorded_outcomes(store, selection, output_format: str) -> int:
+    """`outcomes --recorded`: the same numbers as the Area profile's recorded-outcomes section."""
+    from areaprofile import recorded_outcomes
+
+    result = recorded_outcomes.recorded_outcomes(store, selection)
+    if output_format == "json":
+        print(json.dumps({"area": selection.area, "ward": selection.ward, "parish": selection.parish,
+                          "from": selection.period.start, "to": selection.period.end, **result.as_dict()},
+                         ensure_ascii=False))
+        return 0
+    table = result.table.rename(columns={"Group": "group", "Outcomes": "outcomes", "Share (%)": "share_percent",
+                                         "Categories": "categories"})
+    table.to_csv(sys.stdout, index=False, lineterminator="\n")
+    for line in (result.sentence(selection.area_label), result.link_sentence(), result.coverage_sentence(),
+                 result.types_note, result.meaning):
+        if line:
+            print(f"# {line}")
     return 0
 
 
@@ -588,9 +634,10 @@ def _report(args) -> int:
     store = query.open_store(args.store, args.scheme)
     register = None
     if args.register or os.environ.get("AREAPROFILE_REGISTER"):
+        from areaprofile import partnership
         from areaprofile.register import open_register
 
-        register = open_register(args.register)
+        register = open_register(args.register, partnership.of_store(store))
     elif args.last_meeting:
         raise AreaprofileError("--last-meeting needs the concerns register: give --register PATH as well.")
     place = ("ward", args.ward) if args.ward else ("parish", args.parish) if args.parish else None

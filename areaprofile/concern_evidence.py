@@ -130,12 +130,11 @@ def _period(period: Period) -> dict:
     return {"start": period.start, "end": period.end, "label": period.label, "months": period.months}
 
 
-def linked_priorities(concern: dict, knowledge: kb_module.Knowledge | None = None) -> dict:
+def linked_priorities(concern: dict, knowledge: kb_module.Knowledge) -> dict:
     """The plan priorities a register concern serves (``serves``, each with its plan, objectives
     and linked measures) and the plan-wide measures that track it (``tracked_by``), worked out
     from its ``links`` the same way as for the knowledge base's concerns."""
-    kb = knowledge or kb_module.read_only_knowledge()
-    serves, tracked = served_priorities(kb, concern["links"])
+    serves, tracked = served_priorities(knowledge, concern["links"])
     return {"serves": serves, "tracked_by": tracked}
 
 
@@ -144,7 +143,7 @@ def register_with_evidence(store: Store | None, register: Register, area: str | 
     """The register's listing (open first) with each concern's since-raised evidence under
     ``evidence`` (None when no store is given), for the Concerns page, the pack and the CLI."""
     listing = register_concerns.list_concerns(register, area=area, status=status, include_removed=include_removed)
-    kb = kb_module.read_only_knowledge()
+    kb = register.knowledge
     listing = [dict(c, **linked_priorities(c, kb)) for c in listing]
     if store is None:
         return [dict(c, evidence=None) for c in listing]

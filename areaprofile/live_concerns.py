@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from areaprofile import knowledge
 from areaprofile.concern_evidence import register_with_evidence
 from areaprofile.follow_up import as_date, day_text
 from areaprofile.query import Store
@@ -25,7 +24,7 @@ def for_area(store: Store, area: str, register) -> dict:
     Each concern is the register's record with ``evidence`` (see
     :func:`areaprofile.concern_evidence.since_raised`), ``raised_words``, ``latest_actions``
     and ``priorities`` (titles of the plan priorities it links) added."""
-    kb = knowledge.read_only_knowledge()  # once per call: load_knowledge copies the whole base
+    kb = register.knowledge  # the register's partnership's plans (read-only, cached)
     records = [_shape(r, kb) for r in register_with_evidence(store, register, area=area)]
     active = [r for r in records if r["status"] in ACTIVE]
     finished = [r for r in records if r["status"] not in ACTIVE]

@@ -10,7 +10,7 @@ from areaprofile import knowledge
 from areaprofile.follow_up import as_date, day_text
 from areaprofile.config import CRIME_TYPES
 from areaprofile.register import models
-from areaprofile.register.validate import DEFAULT_PLAN, area_names
+from areaprofile.register.validate import DEFAULT_PLAN
 
 #: What each kind of history entry means, in words.
 CHANGE_WORDS = {"add": "Added", "edit": "Edited", "status": "Status changed", "action": "Action added",
@@ -30,18 +30,18 @@ CRIME_TYPE_CHOICES = (knowledge.ALL_CRIME, *CRIME_TYPES)
 CELL_TEXT = 400
 
 
-def editable_areas(user) -> list[str]:
-    """The areas this account may add concerns for, in the usual order."""
-    areas = area_names()
+def editable_areas(user, kb: knowledge.Knowledge) -> list[str]:
+    """The areas this account may add concerns for, in the usual order (``kb``: ``register.knowledge``)."""
+    areas = kb.areas
     return list(areas) if user.is_admin else [a for a in areas if a in user.areas]
 
 
-def link_choices(existing: list[str] | tuple[str, ...] = ()) -> dict[str, str]:
+def link_choices(kb: knowledge.Knowledge, existing: list[str] | tuple[str, ...] = ()) -> dict[str, str]:
     """Plan priorities to link, id -> 'title (plan)': the current plan's first, then older plans',
-    then any objective or measure a concern already links (so editing never drops a link)."""
-    kb = knowledge.load_knowledge()
-    plans = {p["id"]: p for p in knowledge.plans()}
-    ordered = sorted(knowledge.priorities(), key=lambda p: (p["plan"] != DEFAULT_PLAN, p["plan"]))
+    then any objective or measure a concern already links (so editing never drops a link).
+    ``kb``: the register's partnership's plans (``register.knowledge``)."""
+    plans = {p["id"]: p for p in knowledge.plans(kb)}
+    ordered = sorted(knowledge.priorities(knowledge=kb), key=lambda p: (p["plan"] != DEFAULT_PLAN, p["plan"]))
     choices = {p["id"]: f"{p['title']} ({plans[p['plan']]['period']} plan)" for p in ordered}
     for link in existing:
         if link not in choices:

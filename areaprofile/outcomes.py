@@ -117,7 +117,7 @@ class Outcomes:
         by_reason: dict[str, list[str]] = {}
         for month, why in self.months_left_out.items():
             by_reason.setdefault(why, []).append(month)
-        reasons = "; ".join(f"{_months_text(months)}: {why}" for why, months in by_reason.items())
+        reasons = "; ".join(f"{months_text(months)}: {why}" for why, months in by_reason.items())
         return f"Counted months come from {self.download or 'no download'}. Left out: {reasons}."
 
     def as_dict(self) -> dict:
@@ -135,11 +135,18 @@ class Outcomes:
         }
 
 
-def _months_text(months: list[str]) -> str:
-    """'Apr 2021 to Sep 2021' for a run of months, else the months listed."""
-    if len(months) > 2 and months[-1] == shift(months[0], len(months) - 1):
-        return f"{label(months[0])} to {label(months[-1])}"
-    return ", ".join(label(m) for m in months)
+def months_text(months: list[str]) -> str:
+    """The months (in order) in words: each run of three or more as 'Apr 2021 to Sep 2021', others listed."""
+    runs: list[list[str]] = []
+    for month in months:
+        if runs and month == shift(runs[-1][-1], 1):
+            runs[-1].append(month)
+        else:
+            runs.append([month])
+    parts = []
+    for run in runs:
+        parts.extend([f"{label(run[0])} to {label(run[-1])}"] if len(run) > 2 else [label(m) for m in run])
+    return ", ".join(parts)
 
 
 def _span(months: list[str]) -> str:

@@ -101,7 +101,7 @@ def _receive(stream):
 
 def serve(requests, answers, idle_s: float = IDLE_S) -> None:
     """The worker: answer requests until none comes for ``idle_s`` seconds or the server goes."""
-    from areaprofile import query, report
+    from areaprofile import partnership, query, report
     from areaprofile.register import open_register
 
     while select.select([requests], [], [], idle_s)[0]:
@@ -114,7 +114,7 @@ def serve(requests, answers, idle_s: float = IDLE_S) -> None:
             if store.version != version:
                 answer = ("changed", None)
             else:
-                register = open_register(register_url) if register_url else None
+                register = open_register(register_url, partnership.of_store(store)) if register_url else None
                 answer = ("files", report.pack_files(store, area, month, suppress_under,
                                                      register=register, last_meeting=last_meeting, place=place))
         except AreaprofileError as exc:

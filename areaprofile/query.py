@@ -114,6 +114,7 @@ def _scheme_views(con: duckdb.DuckDBPyConnection, scheme_id: str) -> None:
     where = f"s.scheme = '{scheme_id}'"  # the id is checked against the settings (letters, digits, hyphens)
     special = {
         "crimes": f"SELECT c.* REPLACE (s.area AS area) FROM store.main.crimes c JOIN store.main.scheme_lsoa s ON s.lsoa = c.lsoa AND {where}",
+        "outcomes": f"SELECT o.* REPLACE (s.area AS area) FROM store.main.outcomes o JOIN store.main.scheme_lsoa s ON s.lsoa = o.lsoa AND {where}",
         "lsoa": f"SELECT l.* REPLACE (s.area AS area) FROM store.main.lsoa l JOIN store.main.scheme_lsoa s ON s.lsoa = l.code AND {where}",
         "areas": f"SELECT s.* EXCLUDE (key, scheme) FROM store.main.scheme_areas s WHERE {where}",
         "wards": f"""SELECT w.* REPLACE (m.area AS main_area) FROM store.main.wards w LEFT JOIN (

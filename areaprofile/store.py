@@ -1,7 +1,7 @@
 """Build the embedded store (one DuckDB file) from sources, atomically.
 
-The build reads every street file and the reference files, checks them, places each row in
-its LSOA, ward and area, and writes a complete new store in a work folder beside the old one
+The build reads every street file, every monthly outcomes file and the reference files, checks
+them, places each row in its LSOA, ward and area, and writes a complete new store in a work folder beside the old one
 (the rows stay in DuckDB throughout: ``staging``). Only when all of that has worked is the new
 file swapped in with one ``os.replace``: a failed, killed or concurrent build leaves the
 previous store exactly as it was, and the next build removes what a killed one left.
@@ -29,7 +29,7 @@ from areaprofile.areas import Geography, build_geography
 from areaprofile.errors import AreaprofileError
 from areaprofile.partnership import Partnership
 from areaprofile.sources import ons
-from areaprofile.sources.police_uk import StreetFile, find_street_files
+from areaprofile.sources.police_uk import OUTCOMES, StreetFile, find_outcome_files, find_street_files
 from areaprofile.sources.street_stream import FileFigures, file_key
 from areaprofile.staging import Staging
 
@@ -87,13 +87,19 @@ def _build_in(work_dir: Path, sources: list[Path], store_path: Path, la_code: st
         partnership = _partnership(store_path, la_code, previous)
         geography = _geography(sources, partnership, previous, report)
         chosen = _choose_files(sources, previous, report)
+        outcome_files = _choose_outcome_files(sources, previous, report)
         staging = Staging(work_dir, set(geography.lsoa21["code"]) | set(geography.lsoa11["code"]))
         try:
-            figures = staging.add_files(chosen.new_files)
+            figures = staging.add_files(chosen.new_files + outcome_files.new_files)
+            street_figures = [f for f in figures if f.file.kind is not OUTCOMES]
             kept = sorted("/".join(k) for k in chosen.keep_stored)
+            kept_outcomes = sorted(f"{month}/{force}/{OUTCOMES.name}" for month, force in outcome_files.keep_stored)
             if previous is not None:
                 staging.add_stored(previous, kept)
-            files = _files_table(figures, staging.per_file(), previous, kept)
+                staging.add_stored(previous, kept_outcomes, OUTCOMES)
+            files = _files_table(street_figures, staging.per_file(), previous, kept)
+            outcome_table = _files_table([f for f in figures if f.file.kind is OUTCOMES], staging.per_file(OUTCOMES),
+                                         previous, kept_outcomes, "outcome_files")
         except BaseException:
             staging.close()
             raise
@@ -102,6 +108,7 @@ def _build_in(work_dir: Path, sources: list[Path], store_path: Path, la_code: st
             previous.close()
     with staging:
         staging.write_crimes(geography)
+        _write_outcome_files(staging.con, outcome_table, report)
         _write_tables(staging.con, files, geography, report, partnership, sources)
         return staging.finish()
 
@@ -213,7 +220,7 @@ class _Chosen:
 
 
 def _choose_files(sources: list[Path], previous, report: BuildReport) -> _Chosen:
-    """One file per (month, force): the newer one when a month is given twice."""
+    """One street file per (month, force): the newer one when a month is given twice."""
     found: list[StreetFile] = []
     for source in sources:
         found.extend(find_street_files(source))
@@ -222,6 +229,28 @@ def _choose_files(sources: list[Path], previous, report: BuildReport) -> _Chosen
         raise AreaprofileError(
             f"{where}: no police.uk street files found (expected YYYY-MM/YYYY-MM-<force>-street.csv[.gz] or a data.police.uk .zip)."
         )
+    stored = previous.execute("SELECT month, force, label, modified FROM files").fetchall() if previous is not None else []
+    chosen = _choose(found, stored, report, "")
+    new_months = sorted({f.month for f in chosen.new_files} - {row[0] for row in stored})
+    if stored and new_months:
+        report.say(f"Added {len(new_months)} new month(s): {', '.join(new_months)}.")
+    return chosen
+
+
+def _choose_outcome_files(sources: list[Path], previous, report: BuildReport) -> _Chosen:
+    """One monthly outcomes file per (month, force), chosen as street files are; the previous
+    store's are kept for months not given again (a store built before they were read has none)."""
+    found = [f for source in sources for f in find_outcome_files(source)]
+    stored = []
+    if previous is not None and previous.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'outcome_files'"
+    ).fetchall()[0][0]:
+        stored = previous.execute("SELECT month, force, label, modified FROM outcome_files").fetchall()
+    return _choose(found, stored, report, "outcomes file of ")
+
+
+def _choose(found: list[StreetFile], stored_files: list[tuple], report: BuildReport, what: str) -> _Chosen:
+    """The newer of two files for one (month, force), and which stored files to keep."""
     by_key: dict[tuple[str, str], StreetFile] = {}
     for candidate in found:
         current = by_key.get(candidate.key)
@@ -230,31 +259,30 @@ def _choose_files(sources: list[Path], previous, report: BuildReport) -> _Chosen
             continue
         newer, older = (candidate, current) if candidate.modified >= current.modified else (current, candidate)
         by_key[candidate.key] = newer
-        report.say(f"{candidate.month} was given twice: kept {newer.label} (newer) over {older.label}.")
+        report.say(f"The {what}{candidate.month} was given twice: kept {newer.label} (newer) over {older.label}."
+                   if what else f"{candidate.month} was given twice: kept {newer.label} (newer) over {older.label}.")
 
     stored: dict[tuple[str, str], tuple[str, datetime]] = {}
-    if previous is not None:
-        for month, force, label, modified in previous.execute("SELECT month, force, label, modified FROM files").fetchall():
-            stored[(month, force)] = (label, modified.replace(tzinfo=timezone.utc) if modified.tzinfo is None else modified)
+    for month, force, label, modified in stored_files:
+        stored[(month, force)] = (label, modified.replace(tzinfo=timezone.utc) if modified.tzinfo is None else modified)
     keep_stored: set[tuple[str, str]] = set()
     for key, (label, modified) in stored.items():
         if key in by_key:
             if by_key[key].modified < modified:
-                report.say(f"{key[0]}: the stored file {label} is newer than {by_key[key].label}; kept the stored one.")
+                report.say(f"{key[0]}: the stored {what}file {label} is newer than {by_key[key].label}; kept the stored one.")
                 del by_key[key]
                 keep_stored.add(key)
             else:
-                report.say(f"{key[0]}: replaced the stored file with {by_key[key].label}.")
+                report.say(f"{key[0]}: replaced the stored {what}file with {by_key[key].label}.")
         else:
             keep_stored.add(key)
-    new_months = sorted({k[0] for k in by_key} - {k[0] for k in stored})
-    if stored and new_months:
-        report.say(f"Added {len(new_months)} new month(s): {', '.join(new_months)}.")
     return _Chosen(new_files=sorted(by_key.values(), key=lambda f: f.key), keep_stored=keep_stored)
 
 
-def _files_table(figures: list[FileFigures], per_file: pd.DataFrame, previous, kept: list[str]) -> pd.DataFrame:
-    """One row per file in the store: what was read now, and the stored files of months kept."""
+def _files_table(
+    figures: list[FileFigures], per_file: pd.DataFrame, previous, kept: list[str], table: str = "files"
+) -> pd.DataFrame:
+    """One row per file in the store (``table``): what was read now, and the stored files of months kept."""
     counts = per_file.set_index("file_key")
     file_rows = []
     for figure in figures:
@@ -278,12 +306,38 @@ def _files_table(figures: list[FileFigures], per_file: pd.DataFrame, previous, k
                 "read_at": datetime.now(timezone.utc).replace(tzinfo=None),
             }
         )
-    files = pd.DataFrame(file_rows)
+    files = pd.DataFrame(file_rows, columns=_FILE_COLUMNS)
     if previous is not None and kept:
         placeholders = ",".join("?" * len(kept))
-        old_files = previous.execute(f"SELECT * FROM files WHERE file_key IN ({placeholders})", kept).df()
+        old_files = previous.execute(f"SELECT * FROM {table} WHERE file_key IN ({placeholders})", kept).df()
         files = pd.concat([old_files, files], ignore_index=True) if len(files) else old_files
     return files.sort_values(["month", "force"]).reset_index(drop=True)
+
+
+_FILE_COLUMNS = ["file_key", "month", "force", "label", "sha256", "bytes", "modified", "rows_in_file", "rows_kept",
+                 "rows_without_location", "rows_outside_la", "rows_blank_lsoa", "repeated_crime_ids", "read_at"]
+
+
+def _write_outcome_files(con, table: pd.DataFrame, report: BuildReport) -> None:
+    """The ``outcome_files`` table, and what the outcomes files gave, in the build log."""
+    con.execute(
+        """CREATE TABLE outcome_files (file_key VARCHAR, month VARCHAR, force VARCHAR, label VARCHAR, sha256 VARCHAR,
+           bytes BIGINT, modified TIMESTAMP, rows_in_file BIGINT, rows_kept BIGINT, rows_without_location BIGINT,
+           rows_outside_la BIGINT, rows_blank_lsoa BIGINT, repeated_crime_ids BIGINT, read_at TIMESTAMP)"""
+    )
+    if not len(table):
+        report.say("No police.uk outcomes files in the sources: outcomes come only from each crime's last outcome category.")
+        return
+    con.register("outcome_files_df", table)
+    con.execute(f"INSERT INTO outcome_files SELECT {', '.join(_FILE_COLUMNS)} FROM outcome_files_df")
+    months = sorted(set(table["month"]))
+    report.say(
+        f"Outcomes files for {len(months)} month(s) ({', '.join(months)}): {int(table['rows_kept'].sum()):,} outcomes "
+        f"placed in the partnership of {int(table['rows_in_file'].sum()):,} rows for the force."
+    )
+    blank = int(table["rows_blank_lsoa"].sum())
+    if blank:
+        report.say(f"{blank:,} outcome rows in those files have no LSOA code, so no area can count them.")
 
 
 def _swap_in(new_store: Path, store_path: Path) -> None:

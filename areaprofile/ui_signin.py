@@ -29,16 +29,16 @@ def register() -> Register:
     """The register that goes with the store this app serves: $AREAPROFILE_REGISTER, else
     ``register.sqlite`` beside the store (``store/register.sqlite`` by default).
 
-    One server serves one store, so one partnership: the register checks areas and plan links
-    against that partnership's settings (``$AREAPROFILE_LA``, set here from the store when unset),
-    and a second partnership's store never shares (or is seeded into) the first one's register.
+    One server serves one store, so one partnership: the store's partnership is passed to the
+    register, which takes it when new and is refused (one sentence on the page) when it belongs
+    to another partnership.
     """
     from areaprofile import partnership, ui
 
     current = ui.store()
     try:
-        os.environ.setdefault(partnership.ENV_DEFAULT, partnership.of_store(current).la_code)
-        return open_register(os.environ.get(ENV_VAR) or current.path.parent / "register.sqlite")
+        return open_register(os.environ.get(ENV_VAR) or current.path.parent / "register.sqlite",
+                             partnership.of_store(current))
     except AreaprofileError as exc:
         st.error(exc.message)
         st.stop()

@@ -27,15 +27,15 @@ sys.path.insert(0, str(ROOT))
 import yaml  # noqa: E402
 from common import open_or_build, store_arguments, timed  # noqa: E402
 
-from areaprofile import concern_evidence, config  # noqa: E402
+from areaprofile import concern_evidence, config, partnership  # noqa: E402
 from areaprofile.register import concerns as rc  # noqa: E402
-from areaprofile.register import db, exchange, validate  # noqa: E402
+from areaprofile.register import db, exchange  # noqa: E402
 
 CONCERNS = 500
 ACTIONS_PER_CONCERN = 10
 
 
-def _fill_file(path: Path, concerns: int, actions_per: int, seed: int = 7) -> Path:
+def _fill_file(path: Path, concerns: int, actions_per: int, areas: tuple[str, ...], seed: int = 7) -> Path:
     rng = random.Random(seed)
     items = []
     for i in range(concerns):
@@ -45,7 +45,7 @@ def _fill_file(path: Path, concerns: int, actions_per: int, seed: int = 7) -> Pa
         items.append({
             "title": f"Bench concern {i}: {' and '.join(types)}",
             "summary": "Raised at the forum. " * rng.randint(1, 20),
-            "areas": rng.sample(list(validate.area_names()), rng.choice([1, 1, 1, 2, len(validate.area_names())])),
+            "areas": rng.sample(list(areas), rng.choice([1, 1, 1, 2, len(areas)])),
             "raised_on": raised,
             "raised_by_kind": rng.choice(["forum meeting", "residents", "police", "councillor"]),
             "crime_types": types,
@@ -62,9 +62,9 @@ def _median_ms(values: list[float]) -> str:
 
 
 def measure(store, location: str, label: str, runs: int, workdir: Path, concerns: int, actions_per: int) -> list[list[str]]:
-    register = db.open_register(location)
+    register = db.open_register(location, partnership.of_store(store))
     try:
-        fill = _fill_file(workdir / f"fill-{label}.yaml", concerns, actions_per)
+        fill = _fill_file(workdir / f"fill-{label}.yaml", concerns, actions_per, register.knowledge.areas)
         import_seconds = timed(lambda: exchange.import_file(register, fill, "bench"), 1)[0]
         listing = rc.list_concerns(register)
         ids = [c["id"] for c in listing if c["created_by"] == "bench"]

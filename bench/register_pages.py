@@ -27,18 +27,19 @@ sys.path.insert(0, str(ROOT / "bench"))
 from common import open_or_build, store_arguments, timed  # noqa: E402
 from register import ACTIONS_PER_CONCERN, CONCERNS, _fill_file  # noqa: E402
 
-from areaprofile import live_concerns, manage_concerns, report  # noqa: E402
+from areaprofile import live_concerns, manage_concerns, partnership, report  # noqa: E402
 from areaprofile.register import concerns as rc  # noqa: E402
-from areaprofile.register import db, exchange, validate  # noqa: E402
+from areaprofile.register import db, exchange  # noqa: E402
 
 
 def timings(store, runs: int = 5) -> list[list[str]]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        register = db.open_register(Path(tmp) / "register.sqlite")
+        register = db.open_register(Path(tmp) / "register.sqlite", partnership.of_store(store))
         try:
-            exchange.import_file(register, _fill_file(Path(tmp) / "fill.yaml", CONCERNS, ACTIONS_PER_CONCERN), "bench")
-            area = max(validate.area_names(), key=lambda a: len(rc.list_concerns(register, area=a)))
+            fill = _fill_file(Path(tmp) / "fill.yaml", CONCERNS, ACTIONS_PER_CONCERN, register.knowledge.areas)
+            exchange.import_file(register, fill, "bench")
+            area = max(register.knowledge.areas, key=lambda a: len(rc.list_concerns(register, area=a)))
             listing = live_concerns.for_area(store, area, register=register)
             shown = len(listing["active"]) + len(listing["finished"])
             one = listing["active"][0]["id"]

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/run.py [--source ../shared/data] [--runs 5] [--quick]
                                   [--skip pages,browser,baseline,scale,others] [--scale-factors 1,10,100]
-                                  [--store PATH]   (a built store: no build timed)
+                                  [--scale-la E06000022,E06000023] [--store PATH]   (a built store: no build timed)
 
 Figures, each beside its target (a floor to stay under, or a ratio to stay above):
 
@@ -15,7 +15,8 @@ Figures, each beside its target (a floor to stay under, or a ratio to stay above
 - the map page's LSOA map (all of B&NES) as HTML bytes: bench/pages.py;
 - hotspot computation and PDF pack time, from bench/hotspots.py and bench/report.py (written
   by others; 'n/a (not built yet)' while they are missing);
-- 1x / 10x / 100x the B&NES volume: build, store size, counts: bench/scale.py.
+- 1x / 10x / 100x a partnership's volume (the bench store's, or each of --scale-la): build time,
+  CPU, peak memory, store size, counts: bench/scale.py.
 
 --quick runs everything once on one month (scale 1x and 10x of that month): the CI smoke run
 that keeps the bench from rotting (tests/test_bench_smoke.py). Progress goes to stderr, the
@@ -297,10 +298,15 @@ def others_rows(store_path: Path, runs: int, quick: bool) -> list[Row]:
     return rows
 
 
-def scale_rows(source: Path, store_path: Path, factors: list[int], runs: int, workdir: Path) -> list[Row]:
+def scale_rows(source: Path, store_path: Path, factors: list[int], runs: int, workdir: Path,
+               la_codes: list[str] | None = None) -> list[Row]:
+    """bench/scale.py's rows for the bench store's partnership, or for each of ``la_codes``."""
     import scale
 
-    results = scale.measure(source, store_path, factors, runs, workdir, log=log)
+    if la_codes:
+        results = scale.measure_partnerships(source, la_codes, factors, runs, workdir / "scale", log=log)
+    else:
+        results = scale.measure(source, store_path, factors, runs, workdir, log=log)
     rows = []
     for name, value, note in scale.rows(results):
         number = float(value.split()[0].replace(",", ""))
@@ -343,6 +349,9 @@ def main(argv=None) -> int:
                         help="a built store to measure (no build timed; e.g. the issue-12 figures: "
                              "--store store/areaprofile.duckdb --skip pages,baseline,scale,others)")
     parser.add_argument("--scale-factors", default=None, help="default 1,10,100 (quick: 1,10)")
+    parser.add_argument("--scale-la", default=None,
+                        help="partnerships the scale section builds, LA codes separated by commas (default: the "
+                             "bench store's); e.g. E06000022,E06000023 for B&NES and Bristol")
     args = parser.parse_args(argv)
     runs = 1 if args.quick else args.runs
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
@@ -397,7 +406,8 @@ def main(argv=None) -> int:
             rows += [Row("hotspot computation", "skipped"), Row("PDF pack time", "skipped")]
         if "scale" not in skip:
             log(f"scale {factors}")
-            rows += scale_rows(source, store_path, factors, runs, workdir)
+            la_codes = [c.strip() for c in args.scale_la.split(",") if c.strip()] if args.scale_la else None
+            rows += scale_rows(source, store_path, factors, runs, workdir, la_codes)
 
     header.append(f"machine at end:   {machine_line()}; whole bench {time.perf_counter() - started:.0f} s")
     print_table(rows, header)

@@ -17,7 +17,7 @@ Then ``areaprofile build`` runs on those files exactly as on real ones, each tim
 process whose peak resident memory (VmHWM, DuckDB's buffers included) is the build's peak, and
 the counts queries of bench/run.py run on the store. Run alone:
 
-    .venv/bin/python bench/scale.py [--factors 1,10,100] [--runs 3] [--la E06000023]
+    .venv/bin/python bench/scale.py [--factors 1,10,100] [--runs 3] [--la E06000022,E06000023] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ import pandas as pd  # noqa: E402
 import pyarrow as pa  # noqa: E402
 import pyarrow.csv as pacsv  # noqa: E402
 
-from areaprofile import query  # noqa: E402
+from areaprofile import partnership, query  # noqa: E402
 from areaprofile.partnership import default_la_code  # noqa: E402
 from areaprofile.sources.police_uk import STREET_COLUMNS, find_street_files, read_bytes  # noqa: E402
 from areaprofile.store import build  # noqa: E402
@@ -131,7 +131,16 @@ def _fmt_coord(values: np.ndarray) -> np.ndarray:
 
 
 def write_scaled_source(source: Path, target: Path, codes: set[str], factor: int) -> tuple[int, int]:
-    """A shared/data-style folder at ``target`` with the months of ``source`` scaled; (files, bytes)."""
+    """A shared/data-style folder at ``target`` with the months of ``source`` scaled; (files, bytes).
+
+    A folder already written whole for the same factor and codes (its ``WRITTEN`` record, kept
+    with ``--keep``) is used as it is: 100x Bristol is 6.0 GB of CSV, minutes to write.
+    """
+    record = target / "WRITTEN"
+    wanted = f"{factor} {len(codes)} {min(codes, default='')} {max(codes, default='')}"
+    if record.exists() and record.read_text().split("\n")[0] == wanted:
+        files, total_bytes = record.read_text().split("\n")[1].split()
+        return int(files), int(total_bytes)
     for name in REFERENCE_FOLDERS:
         if (source / name).exists() and not (target / name).exists():
             shutil.copytree(source / name, target / name)
@@ -149,12 +158,15 @@ def write_scaled_source(source: Path, target: Path, codes: set[str], factor: int
             table = pa.Table.from_pandas(frame[list(STREET_COLUMNS)], preserve_index=False)
             pacsv.write_csv(table, str(out_path))
         total_bytes += out_path.stat().st_size
+    record.write_text(f"{wanted}\n{len(files)} {total_bytes}\n")
     return len(files), total_bytes
 
 
+#: The counts timed on each store; ``area=FIRST_AREA`` is the partnership's first area (any partnership).
+FIRST_AREA = object()
 COUNT_QUERIES = {
     "area,month,crime_type": dict(by="area,month,crime_type"),
-    "filtered by month": dict(by="month", start="2020-10", end="2021-09", area="Keynsham", crime_types=["Burglary"]),
+    "filtered by month": dict(by="month", start="2020-10", end="2021-09", area=FIRST_AREA, crime_types=["Burglary"]),
     "lsoa, last 3 months": dict(by="lsoa", start="2021-07", end="2021-09"),
 }
 
@@ -164,6 +176,8 @@ def time_counts(store: query.Store, runs: int) -> dict[str, float]:
     for name, spec in COUNT_QUERIES.items():
         spec = dict(spec)
         by = spec.pop("by")
+        if spec.get("area") is FIRST_AREA:
+            spec["area"] = query.area_names(store)[0]
         query.counts(store, by, **spec)  # warm
         times = []
         for _ in range(runs):
@@ -175,7 +189,7 @@ def time_counts(store: query.Store, runs: int) -> dict[str, float]:
 
 
 def run_factor(source: Path, workdir: Path, codes: set[str], factor: int, runs: int, la_code: str = "",
-               la_name: str = "") -> ScaleResult:
+               la_name: str = "", keep: bool = False) -> ScaleResult:
     """Write the scaled files, build (``runs`` times, each in a fresh process), time counts."""
     scaled = workdir / f"x{factor}"
     started = time.perf_counter()
@@ -200,7 +214,8 @@ def run_factor(source: Path, workdir: Path, codes: set[str], factor: int, runs: 
         store.con.close()
     except Exception:
         pass
-    shutil.rmtree(scaled, ignore_errors=True)
+    if not keep:
+        shutil.rmtree(scaled, ignore_errors=True)
     return ScaleResult(factor, files, rows_in_files, rows_kept, csv_bytes, write_seconds, builds,
                        store_path.stat().st_size, counts_ms, peak, la_name, statistics.median(cpus))
 
@@ -240,19 +255,20 @@ sys.exit(code)
 
 
 def measure(source: Path, codes_store: Path, factors: list[int], runs: int, workdir: Path,
-            log=print) -> list[ScaleResult]:
-    """The scale figures for the partnership ``codes_store`` was built for."""
+            log=print, keep: bool = False) -> list[ScaleResult]:
+    """The scale figures for the partnership ``codes_store`` was built for (``keep``: leave the
+    scaled files in ``workdir`` for the next run)."""
     store = query.open_store(codes_store)
     codes = la_codes(store)
     la_code = store.scalar("SELECT value FROM meta WHERE key = 'la_code'") or ""
-    la_name = store.scalar("SELECT value FROM meta WHERE key = 'la_name'") or ""
-    label = "" if la_code == default_la_code() else la_name
+    label = "" if la_code == default_la_code() else partnership.of_store(store).short_name
     results = []
     for factor in factors:
         log(f"scale: {label} {factor}x ...")
-        results.append(run_factor(source, workdir, codes, factor, min(runs, 3) if factor < 100 else 1, la_code, label))
+        results.append(run_factor(source, workdir, codes, factor, min(runs, 3) if factor < 100 else 1, la_code, label,
+                                  keep))
         r = results[-1]
-        log(f"scale: {label} {factor}x: {r.rows_kept:,} rows, build {r.build_median:.1f} s, "
+        log(f"scale: {label} {factor}x: {r.rows_kept:,} rows, build {r.build_median:.1f} s (CPU {r.cpu_seconds:.1f} s), "
             f"peak {r.peak_rss_mb:,.0f} MB, store {r.store_bytes / 1e6:.0f} MB")
     return results
 
@@ -278,20 +294,41 @@ def rows(results: list[ScaleResult]) -> list[tuple[str, str, str]]:
     return out
 
 
+def measure_partnerships(source: Path, partnerships: list[str | None], factors: list[int], runs: int, workdir: Path,
+                         log=print, keep: bool = False) -> list[ScaleResult]:
+    """The scale figures for each partnership (LA code; None = the default), one after another."""
+    results = []
+    for la_code in partnerships:
+        folder = workdir / (la_code or "default")
+        folder.mkdir(parents=True, exist_ok=True)
+        base = folder / "codes.duckdb"
+        build([source], base, la_code=la_code, fresh=True)
+        results += measure(source, base, factors, runs, folder, log=log, keep=keep)
+    return results
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--source", type=Path,
                         default=Path(os.environ.get("AREAPROFILE_SHARED_DATA", ROOT.parent / "shared" / "data")))
     parser.add_argument("--factors", default="1,10,100")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--la", default=None, help="the partnership's LA code (default B&NES)")
+    parser.add_argument("--la", default=None,
+                        help="the partnership's LA code, or several separated by commas (default B&NES), "
+                             "e.g. E06000022,E06000023 for B&NES and Bristol")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="keep the scaled files and stores in this folder; a later run with the same "
+                             "folder reuses files already written")
     args = parser.parse_args(argv)
     factors = [int(f) for f in args.factors.split(",")]
-    with tempfile.TemporaryDirectory(prefix="areaprofile-scale-") as tmp:
-        workdir = Path(tmp)
-        base = workdir / "codes.duckdb"
-        build([args.source], base, la_code=args.la, fresh=True)
-        results = measure(args.source, base, factors, args.runs, workdir, log=lambda m: print(m, file=sys.stderr))
+    chosen = [code.strip() for code in args.la.split(",")] if args.la else [None]
+    log = lambda m: print(f"{time.strftime('%H:%M:%S')} {m} (load {os.getloadavg()[0]:.1f})", file=sys.stderr)  # noqa: E731
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        results = measure_partnerships(args.source, chosen, factors, args.runs, args.keep, log=log, keep=True)
+    else:
+        with tempfile.TemporaryDirectory(prefix="areaprofile-scale-") as tmp:
+            results = measure_partnerships(args.source, chosen, factors, args.runs, Path(tmp), log=log)
     table = rows(results)
     width = max(len(r[0]) for r in table)
     for name, value, note in table:

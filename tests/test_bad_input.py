@@ -91,6 +91,12 @@ def _no_street_files(folder, rows):
     return folder
 
 
+def _outcomes_file_with_street_columns(folder, rows):
+    """A good street file beside an outcomes file that holds street columns (a renamed file)."""
+    rawdata.write_csv(_file(folder), list(STREET_COLUMNS), rows)
+    return rawdata.write_csv(folder / MONTH / f"{MONTH}-avon-and-somerset-outcomes.csv", list(STREET_COLUMNS), rows)
+
+
 CASES = {
     "missing column": (_missing_column, "missing LSOA code"),
     "renamed column": (_renamed_column, "unexpected Crime Type"),
@@ -103,6 +109,7 @@ CASES = {
     "non-numeric coordinate": (_non_numeric_coordinate, "'west-ish' is not a number"),
     "out-of-range coordinate": (_out_of_range_coordinate, "outside Great Britain"),
     "no street files": (_no_street_files, "no police.uk street files"),
+    "outcomes file with street columns": (_outcomes_file_with_street_columns, "not a police.uk outcomes file"),
 }
 
 

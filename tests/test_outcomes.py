@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from areaprofile import outcomes, query
+from areaprofile import outcomes, query, recorded_outcomes
 from areaprofile.cli import main
 from areaprofile.config import ASB
 from areaprofile.periods import Period, month_list
@@ -68,6 +68,16 @@ def test_a_month_from_another_download_is_never_mixed_in(two_downloads):
         assert outcomes.outcomes(store, selection.with_area(area)).months_used == whole.months_used
     alone = outcomes.outcomes(store, Selection(area=None, period=Period("2018-01", "2018-01")))
     assert alone.months_used == ["2018-01"] and alone.download == "files dated 01 Mar 2019"
+
+
+def test_a_store_without_outcomes_files_says_so(two_downloads):
+    """Built from street files only: the build log and the recorded outcomes say there are none."""
+    store = two_downloads
+    log = " ".join(store.sql("SELECT message FROM build_log")["message"])
+    assert "No police.uk outcomes files in the sources" in log
+    result = recorded_outcomes.recorded_outcomes(store, Selection(area=None, period=Period("2019-01", "2019-06")))
+    assert result.outcomes == 0 and result.held_months == [] and len(result.months_without_file) == 6
+    assert result.coverage_sentence() == "No month has an outcomes file here: the build found none in its sources."
 
 
 def test_the_cli_gives_the_package_numbers(built_store, capsys):

@@ -121,11 +121,15 @@ def test_one_more_month_is_added_and_a_twice_given_month_keeps_the_newer(tmp_pat
     for month in ("2021-07", "2021-08"):
         (first / month).mkdir(parents=True)
         shutil.copy2(src / month / f"{month}-avon-and-somerset-street.csv.gz", first / month)
+    (first / "2019-09").mkdir()  # an outcomes file without its street month: read all the same
+    shutil.copy2(src / "2019-09/2019-09-avon-and-somerset-outcomes.csv.gz", first / "2019-09")
     shutil.copytree(data_dir / "boundaries", first / "boundaries")
     shutil.copytree(data_dir / "population", first / "population")
     store = tmp_path / "s.duckdb"
     build([first], store)
     assert _sql(store, "SELECT DISTINCT month FROM crimes ORDER BY 1")["month"].tolist() == ["2021-07", "2021-08"]
+    outcomes = _sql(store, "SELECT month, count(*) n FROM outcomes GROUP BY 1")
+    assert outcomes["month"].tolist() == ["2019-09"] and outcomes["n"][0] > 0
 
     # One more month, from a folder holding only police files: added, boundaries kept.
     more = tmp_path / "more" / "2021-09"
@@ -134,6 +138,7 @@ def test_one_more_month_is_added_and_a_twice_given_month_keeps_the_newer(tmp_pat
     report = build([tmp_path / "more"], store)
     assert _sql(store, "SELECT DISTINCT month FROM crimes ORDER BY 1")["month"].tolist() == ["2021-07", "2021-08", "2021-09"]
     assert any("Added 1 new month" in m for m in report.messages)
+    assert _sql(store, "SELECT month, count(*) n FROM outcomes GROUP BY 1").equals(outcomes)  # kept from the previous store
 
     # The same month twice (plain and gzipped): the newer file wins, and the log says so.
     twice = tmp_path / "twice" / "2021-08"

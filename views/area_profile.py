@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from areaprofile import outcomes, places, profile, repeat_places, seasonal, ui
+from areaprofile import outcomes, places, profile, recorded_outcomes, repeat_places, seasonal, ui
 
 selection = st.session_state["selection"]
 st.title(f"{selection.area_label}: community safety profile")
@@ -86,6 +86,14 @@ if result.crimes:
     st.table(result.table.assign(**{"Share (%)": [f"{v:.1f}" for v in result.table["Share (%)"]],
                                     "Crimes": [f"{v:,}" for v in result.table["Crimes"]]}).set_index("Group"))
 ui.outcomes_caveat(result)
+
+recorded = ui.get(recorded_outcomes.recorded_outcomes, selection)
+st.subheader(recorded.title)
+ui.active_title(recorded.sentence(selection.area_label))
+if recorded.outcomes:
+    st.html(ui.light_table(recorded.table, f"{recorded.title}, {selection.area_label}: outcomes by group"))
+    st.write(recorded.link_sentence())
+st.info(" ".join(part for part in (recorded.meaning, recorded.coverage_sentence(), recorded.types_note) if part))
 
 st.header("How this area is defined")
 definitions = ui.get(profile.area_definitions)

@@ -57,6 +57,8 @@ st.write("Wards are placed from each incident's snap point (the current wards); 
 st.header("Sources, vintages and licences")
 st.markdown(
     f"- **Crime and ASB**: data.police.uk street-level files, {scheme['forces']} (monthly).\n"
+    "- **Outcomes recorded in a month**: data.police.uk monthly outcomes files, where the sources hold one (the build "
+    "log above names the months; the Area profile shows them under the outcomes).\n"
     "- **Population**: Census 2021 usual residents by LSOA 2021 (ONS); mid-2015 estimates by LSOA 2011 shown for "
     "reference. The Census 2021 file used is named below (a file marked DERIVED was converted from an ONS custom "
     "dataset by a third party, an approximation of the official table).\n"
@@ -77,7 +79,7 @@ for caveat in ui.get(profile.caveats):
 st.header("How to add data")
 st.markdown(
     f"1. Download new months from data.police.uk (custom download: force *{scheme['forces']}*, the months you need, "
-    "'Include crime data'), or run `areaprofile download --months YYYY-MM..YYYY-MM --dest downloads`.\n"
+    "'Include crime data', and 'Include outcomes data' for the outcomes recorded each month), or run `areaprofile download --months YYYY-MM..YYYY-MM --dest downloads`.\n"
     "2. Run `areaprofile build --source downloads` (or the .zip file). Months already loaded are kept; a month given "
     "again is replaced by the newer file, and the build log says so.\n"
     "3. Open pages pick up the new store without a restart. A failed build leaves the previous store as it was."

@@ -43,7 +43,7 @@ def concern_fields(prefix: str, record: dict | None, areas_allowed: list[str]) -
     record = record or {}
     areas = list(dict.fromkeys(areas_allowed + list(record.get("areas") or [])))
     default_areas = record.get("areas") or (areas_allowed[:1] if len(areas_allowed) == 1 else [])
-    links = mc.link_choices(record.get("links") or [])
+    links = mc.link_choices(reg.knowledge, record.get("links") or [])
     kinds = list(mc.RAISED_BY_KINDS)
     kind = record.get("raised_by_kind")
     fields = {
@@ -179,7 +179,7 @@ def edit_tab() -> None:
 
         with st.expander("Change the details", expanded=bool(stale)):
             with st.form(f"{prefix}_edit_form"):
-                fields = concern_fields(prefix, record, mc.editable_areas(user))
+                fields = concern_fields(prefix, record, mc.editable_areas(user, reg.knowledge))
                 if st.form_submit_button("Save changes", type="primary"):
                     if write(lambda v: rc.edit_concern(reg, user, chosen, v, **present(fields))):
                         done("Changes saved.")
@@ -199,7 +199,7 @@ def add_tab() -> None:
     round_key = "mc_add_round"
     prefix = f"mc_add_{st.session_state.get(round_key, 0)}"
     with st.form(prefix):
-        fields = concern_fields(prefix, None, mc.editable_areas(user))
+        fields = concern_fields(prefix, None, mc.editable_areas(user, reg.knowledge))
         submitted = st.form_submit_button("Add concern", type="primary")
     if submitted:
         try:
@@ -224,7 +224,7 @@ def suggestions_tab(items: list, snapshot: dict | None) -> None:
     if not items:
         st.write("Nothing new to decide.")
         return
-    allowed = mc.editable_areas(user)
+    allowed = mc.editable_areas(user, reg.knowledge)
     for s in items[:15]:
         with st.container(border=True):
             st.markdown(f"**{ui.literal(s.neighbourhood)}** · {ui.literal(s.areas_words)} · set "
@@ -236,7 +236,7 @@ def suggestions_tab(items: list, snapshot: dict | None) -> None:
                 title = st.text_input("Title for the concern", value=s.title, max_chars=300)
                 areas = st.multiselect("Forum areas", allowed, default=[a for a in s.areas if a in allowed])
                 types = st.multiselect("police.uk crime types that count it", mc.CRIME_TYPE_CHOICES)
-                links = mc.link_choices()
+                links = mc.link_choices(reg.knowledge)
                 chosen_links = st.multiselect("Plan priorities it serves (optional)", list(links), format_func=links.get)
                 if st.form_submit_button("Accept as a concern", type="primary"):
                     try:
@@ -263,7 +263,7 @@ def suggestions_tab(items: list, snapshot: dict | None) -> None:
 
 with ui.friendly_errors():
     snapshot = police.latest_snapshot(police.snapshot_folder(ui.store().path))
-    allowed_areas = set(mc.editable_areas(user))
+    allowed_areas = set(mc.editable_areas(user, reg.knowledge))
     suggested = [s for s in sg.open_suggestions(reg, snapshot) if allowed_areas.intersection(s.areas)]
     sections = {"change": "Change a concern", "add": "Add a concern", "suggested": f"Suggested by police ({len(suggested)})"}
     pending = st.session_state.pop("mc_section_next", None)

@@ -159,9 +159,9 @@ def add_user(register: Register, name: str, password: str, role: str, areas: Ite
     """Create an account. Editors need at least one area; admins cover every area."""
     display = validate.account_name(name)
     role = _check_role(role)
-    chosen = validate.areas(list(areas)) if list(areas or []) else []
+    chosen = validate.areas(list(areas), register.knowledge) if list(areas or []) else []
     if role == "editor" and not chosen:
-        raise AccountError(f"An editor needs their areas (--areas), from {', '.join(validate.area_names())}.")
+        raise AccountError(f"An editor needs their areas (--areas), from {', '.join(register.knowledge.areas)}.")
     if isinstance(by, User) and not by.is_admin:
         raise AccountError("Only an admin can add accounts.")
     creator = by.name if isinstance(by, User) else validate.account_name(by)

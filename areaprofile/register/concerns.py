@@ -162,7 +162,7 @@ def list_concerns(register: Register, area: str | None = None, status: str | Ite
     last and only when asked); within a status the most recently raised first.
 
     ``area`` keeps concerns that name that area; ``status`` one status or several."""
-    area_name = validate.areas([area])[0] if area else None
+    area_name = validate.areas([area], register.knowledge)[0] if area else None
     wanted = None
     if status is not None:
         wanted = {validate.status(s) if s != models.REMOVED else s for s in ([status] if isinstance(status, str) else status)}
@@ -264,8 +264,9 @@ def json_value(value):
     return value
 
 
-def check_fields(fields: dict, today: dt.date | None = None) -> dict:
-    """Each given field validated and cleaned (only the keys given)."""
+def check_fields(fields: dict, knowledge, today: dt.date | None = None) -> dict:
+    """Each given field validated and cleaned (only the keys given); areas and links against
+    ``knowledge``, the register's partnership's (``register.knowledge``)."""
     out = {}
     for key, value in fields.items():
         if key not in EDITABLE:
@@ -277,7 +278,7 @@ def check_fields(fields: dict, today: dt.date | None = None) -> dict:
         elif key in ("measured_by", "notes", "raised_note"):
             out[key] = validate.optional_text(value, key, multiline=key != "raised_note")
         elif key == "areas":
-            out[key] = validate.areas(value)
+            out[key] = validate.areas(value, knowledge)
         elif key == "raised_on":
             out[key] = validate.parse_date(value, "date it was raised", today)
         elif key == "raised_by_kind":
@@ -285,7 +286,7 @@ def check_fields(fields: dict, today: dt.date | None = None) -> dict:
         elif key == "crime_types":
             out[key] = validate.crime_types(value)
         elif key == "links":
-            out[key] = validate.links(value)
+            out[key] = validate.links(value, knowledge)
     return out
 
 
@@ -361,6 +362,7 @@ def add_concern(
         {"title": title, "summary": summary, "areas": areas, "raised_on": raised_on, "raised_by_kind": raised_by_kind,
          "raised_by": raised_by, "source": source, "crime_types": list(crime_types or []),
          "measured_by": measured_by, "links": list(links or []), "notes": notes},
+        register.knowledge,
         today,
     )
     if not fields["crime_types"] and not fields["measured_by"]:
@@ -385,7 +387,7 @@ def edit_concern(register: Register, by: User | str, concern_id: str, expected_v
 
     Raises :class:`StaleVersion` when the concern changed since that version, and leaves it as is."""
     author = _author_name(by)
-    new = check_fields(fields)
+    new = check_fields(fields, register.knowledge)
     with register.write() as conn:
         row = _row(conn, concern_id)
         row, expected = _row_to_change(conn, concern_id, by, expected_version,

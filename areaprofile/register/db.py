@@ -6,16 +6,22 @@ touches it) in a real database: embedded SQLite in WAL mode by default
 ``$AREAPROFILE_REGISTER`` is a ``postgresql://`` URL so several app servers share one register.
 
 Opening runs the Alembic migrations up to the newest schema (an older register upgrades in
-place) and, on the very first run, seeds the concerns of ``data/knowledge/concerns.yaml``, all
-in one transaction under a lock, so two servers starting together cannot both seed.
+place) and, on the very first run, seeds the concerns its partnership's plan knowledge
+transcribes (``concerns.yaml`` of the settings' knowledge folder), all in one transaction under
+a lock, so two servers starting together cannot both seed.
 
 Every write goes through :meth:`Register.write`: one transaction that, on SQLite, takes the
 write lock at its start (``BEGIN IMMEDIATE``) so a read-then-write can never be overtaken.
+
+A register belongs to one partnership, recorded in it (:mod:`.belongs`): the app and the CLI
+pass the partnership of the store they opened, a new register takes it, and a register of
+another partnership is refused with one sentence.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import threading
 from dataclasses import dataclass
@@ -25,12 +31,15 @@ from typing import Iterator
 import sqlalchemy as sa
 
 from areaprofile import config
+from areaprofile import knowledge as kb_module
+from areaprofile import partnership
 from areaprofile.errors import AreaprofileError
+from areaprofile.register import belongs
 
 ENV_VAR = "AREAPROFILE_REGISTER"
 #: The newest migration in migrations/versions (a test checks it is Alembic's head). A register
 #: already there opens without loading Alembic at all, which keeps the CLI and pages quick.
-HEAD = "0003"
+HEAD = "0004"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: Seconds a writer waits for another writer's lock before giving up with a sentence.
 LOCK_WAIT_SECONDS = 30
@@ -70,6 +79,25 @@ class Register:
 
     url: str
     engine: sa.Engine
+    #: The partnership it belongs to (its recorded LA's settings; None only below schema 0004).
+    settings: partnership.Partnership | None = dataclasses.field(default=None, compare=False, repr=False)
+
+    @property
+    def la_code(self) -> str:
+        return self._settings.la_code
+
+    @property
+    def la_name(self) -> str:
+        return self._settings.la_name
+
+    @property
+    def knowledge(self) -> kb_module.Knowledge:
+        """The plan knowledge of its partnership: the areas and plan links it accepts (read-only)."""
+        return belongs.knowledge_of(self._settings)
+
+    @property
+    def _settings(self) -> partnership.Partnership:
+        return self.settings if self.settings is not None else partnership.default()
 
     @property
     def dialect(self) -> str:
@@ -142,12 +170,13 @@ def _engine(url: str) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
-def _alembic_config(conn: sa.Connection | None):
+def _alembic_config(conn: sa.Connection | None, la_code: str | None = None):
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = conn
+    cfg.attributes["la_code"] = la_code  # a new register's partnership (migration 0004)
     return cfg
 
 
@@ -169,8 +198,13 @@ def schema_revision(register: Register) -> str | None:
         return _revision(conn)
 
 
-def migrate(register: Register, revision: str = "head", seed: bool = True) -> None:
-    """Bring the schema up to ``revision`` and seed on the first run, in one locked transaction."""
+def migrate(register: Register, revision: str = "head", seed: bool = True,
+            settings: partnership.Partnership | None = None) -> partnership.Partnership | None:
+    """Bring the schema up to ``revision`` and seed on the first run, in one locked transaction.
+
+    ``settings``: the partnership of the store opening it; a new register takes it, a register of
+    another partnership is refused (:class:`belongs.OtherPartnership`) with nothing changed. Returns
+    the partnership the register belongs to (None below schema 0004)."""
     with register.write() as conn:
         if register.dialect == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SETUP_LOCK_KEY})
@@ -185,36 +219,50 @@ def migrate(register: Register, revision: str = "head", seed: bool = True) -> No
                     f"The register at {register.label} was written by a newer areaprofile (schema {current}); "
                     "upgrade areaprofile before opening it."
                 )
-            command.upgrade(_alembic_config(conn), revision)
+            command.upgrade(_alembic_config(conn, settings.la_code if settings else None), revision)
+        record = belongs.recorded(conn)
+        belongs_to = settings
+        if record is not None:
+            if settings is not None:
+                belongs.check(record, settings)  # raising here rolls back the upgrade too
+            else:
+                belongs_to = partnership.load(record[0])
         if seed:
             from areaprofile.register import seed as seed_module
 
-            seed_module.seed_if_new(conn)
+            seed_module.seed_if_new(conn, belongs.knowledge_of(belongs_to or partnership.default()))
+        return belongs_to if record is not None else None
 
 
 _open_lock = threading.Lock()
 _open: dict[str, Register] = {}
 
 
-def open_register(where: str | Path | None = None) -> Register:
+def open_register(where: str | Path | None = None, settings: partnership.Partnership | None = None) -> Register:
     """The register at ``where`` (path or URL; default $AREAPROFILE_REGISTER or store/register.sqlite),
-    migrated to the newest schema and seeded on its first run. Reused within the process."""
+    migrated to the newest schema and seeded on its first run. Reused within the process.
+
+    ``settings``: the partnership of the store it goes with (``partnership.of_store(store)``): a
+    new register takes it; a register of another partnership is refused with one sentence
+    (:class:`belongs.OtherPartnership`). Without it the register's own partnership is used."""
     url = register_url(where)
     with _open_lock:
         register = _open.get(url)
-        if register is not None:
-            return register
-        register = Register(url=url, engine=_engine(url))
-        try:
-            migrate(register)
-        except AreaprofileError:
-            register.dispose()
-            raise
-        except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DatabaseError) as exc:
-            register.dispose()
-            raise _unreachable(url, exc) from None
-        _open[url] = register
-        return register
+        if register is None:
+            register = Register(url=url, engine=_engine(url))
+            try:
+                belongs_to = migrate(register, settings=settings)
+            except AreaprofileError:
+                register.dispose()
+                raise
+            except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DatabaseError) as exc:
+                register.dispose()
+                raise _unreachable(url, exc) from None
+            register = dataclasses.replace(register, settings=belongs_to)
+            _open[url] = register
+    if settings is not None:
+        belongs.check((register.la_code, register.la_name), settings)
+    return register
 
 
 def close_register(where: str | Path | Register | None = None) -> None:

@@ -247,7 +247,7 @@ def _date_or_none(key: str, value) -> dt.date | None:
     return validate.parse_date(str(value) if not isinstance(value, dt.date) else value, key.replace("_", " "))
 
 
-def _plan(entry: dict, position: int, existing: dict, seen: set) -> _Planned:
+def _plan(entry: dict, position: int, existing: dict, seen: set, knowledge) -> _Planned:
     raw_id = entry.get("id")
     label = f"Row {entry.get('_row', position)}" + (f" (id {str(raw_id)[:80]})" if raw_id else "")
     unknown = [k for k in entry if k not in FIELDS and k not in ("actions", "_row")]
@@ -299,7 +299,7 @@ def _plan(entry: dict, position: int, existing: dict, seen: set) -> _Planned:
     if not exists:
         given = {**rc.NEW_DEFAULTS, **{k: v for k, v in given.items() if v is not None}}
     try:
-        fields = rc.check_fields(given)
+        fields = rc.check_fields(given, knowledge)
     except InvalidField as exc:
         raise ImportRefused(f"{label}: {exc.message}") from None
     if not exists:
@@ -354,7 +354,8 @@ def check_import(register: Register, path: str | Path) -> list[_Planned]:
     with register.read() as conn:
         existing = {row.id: row for row in conn.execute(sa.select(models.concerns))}
     seen: set = set()
-    return [_plan(entry, i, existing, seen) for i, entry in enumerate(entries, start=1)]
+    knowledge = register.knowledge
+    return [_plan(entry, i, existing, seen, knowledge) for i, entry in enumerate(entries, start=1)]
 
 
 def import_file(register: Register, path: str | Path, by: User | str) -> ImportSummary:

@@ -113,3 +113,16 @@ suggestion_decisions = sa.Table(
     sa.Column("at", sa.DateTime, nullable=False),
     sa.Column("account", sa.String(100), nullable=False),
 )
+
+#: The partnership (local authority) the register belongs to: one row. A register serves one
+#: partnership's forums, so its areas and plan links are that partnership's; a store of another
+#: partnership is refused (areaprofile.register.belongs).
+register_partnership = sa.Table(
+    "register_partnership",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),  # always 1: one partnership per register
+    sa.Column("la_code", sa.String(9), nullable=False),
+    sa.Column("la_name", sa.Text, nullable=False),
+    sa.Column("recorded_at", sa.DateTime, nullable=False),
+    sa.Column("how", sa.Text, nullable=False),  # why this partnership, e.g. "the concerns it was seeded with"
+)

@@ -30,9 +30,9 @@ def _source_text(kb: kb_module.Knowledge, source: dict) -> str:
     return ", ".join(parts)
 
 
-def seed_rows(knowledge: kb_module.Knowledge | None = None) -> list[dict]:
-    """The seed concerns as register rows (without the timestamps)."""
-    kb = knowledge or kb_module.load_knowledge()
+def seed_rows(knowledge: kb_module.Knowledge) -> list[dict]:
+    """The seed concerns of ``knowledge`` (the register's partnership's) as register rows (without the timestamps)."""
+    kb = knowledge
     seeded_from = SEED_PLAN if SEED_PLAN in kb.plans else "concerns.yaml"  # another partnership's knowledge
     rows = []
     for c in kb.concerns.values():
@@ -42,7 +42,7 @@ def seed_rows(knowledge: kb_module.Knowledge | None = None) -> list[dict]:
                 "id": c["id"],
                 "title": " ".join(str(c["title"]).split()),
                 "summary": " ".join(str(c["summary"]).split()),
-                "areas": validate.areas(c["areas"]),
+                "areas": validate.areas(c["areas"], kb),
                 "raised_on": None,
                 "raised_note": str(c["raised"]),
                 "raised_by_kind": None,
@@ -63,14 +63,15 @@ def seed_rows(knowledge: kb_module.Knowledge | None = None) -> list[dict]:
     return rows
 
 
-def seed_if_new(conn: sa.Connection) -> int:
-    """Seed an empty register (no concerns, no history); returns how many concerns were added."""
+def seed_if_new(conn: sa.Connection, knowledge: kb_module.Knowledge) -> int:
+    """Seed an empty register (no concerns, no history) from its partnership's ``knowledge``;
+    returns how many concerns were added."""
     has_any = conn.execute(sa.select(sa.func.count()).select_from(models.history)).scalar_one()
     has_any += conn.execute(sa.select(sa.func.count()).select_from(models.concerns)).scalar_one()
     if has_any:
         return 0
     now = utcnow()
-    rows = seed_rows()
+    rows = seed_rows(knowledge)
     for row in rows:
         row.update(created_at=now, created_by=SEED_ACCOUNT, updated_at=now, updated_by=SEED_ACCOUNT)
     if rows:

@@ -116,16 +116,12 @@ def parse_date(value, what: str, today: dt.date | None = None) -> dt.date:
     return value
 
 
-def area_names() -> tuple[str, ...]:
-    """The forum areas the register accepts: the default partnership's (``$AREAPROFILE_LA``)."""
-    return kb_module.read_only_knowledge().areas
-
-
-def areas(values: Iterable[str] | str) -> list[str]:
-    """Forum area names spelled as in the partnership's settings, in their order, each once."""
+def areas(values: Iterable[str] | str, knowledge: kb_module.Knowledge) -> list[str]:
+    """Forum area names spelled as in the partnership's settings, in their order, each once
+    (``knowledge``: the register's partnership's, ``register.knowledge``)."""
     if isinstance(values, str):
         values = [values]
-    known = area_names()
+    known = knowledge.areas
     by_key = {name.casefold(): name for name in known}
     chosen = []
     for value in values or []:
@@ -161,9 +157,10 @@ def crime_types(values: Iterable[str] | None) -> list[str]:
     return [t for t in allowed if t in chosen]
 
 
-def links(values: Iterable[str] | None, knowledge: kb_module.Knowledge | None = None) -> list[str]:
-    """Plan priority, objective or measure ids; a bare id (``asb``) means the default plan's."""
-    kb = knowledge or kb_module.read_only_knowledge()
+def links(values: Iterable[str] | None, knowledge: kb_module.Knowledge) -> list[str]:
+    """Plan priority, objective or measure ids of the register's partnership's plans
+    (``register.knowledge``); a bare id (``asb``) means the default plan's."""
+    kb = knowledge
     out = []
     for value in values or []:
         text = str(value).strip()

@@ -1,5 +1,5 @@
-"""Find data.police.uk street-level files: archive folders (plain or gzipped CSV) and the
-custom-download zip.
+"""Find data.police.uk street-level files and monthly outcomes files: archive folders (plain or
+gzipped CSV) and the custom-download zip.
 
 Reading and checking a file is ``street_stream``'s job (the build streams every file through
 it into DuckDB); ``read_street_file`` here gives one file's checked rows as an Arrow table.
@@ -35,8 +35,41 @@ STREET_COLUMNS: tuple[str, ...] = (
     "Context",
 )
 
+#: The monthly outcomes file: each row an outcome police recorded in that month, for a crime of
+#: that month or an earlier one (no crime type: the Crime ID links it to its street row).
+OUTCOME_COLUMNS: tuple[str, ...] = (*STREET_COLUMNS[:9], "Outcome type")  # Crime ID ... LSOA name, then the outcome
+
 #: `2021-09-avon-and-somerset-street.csv` (optionally `.gz`), anywhere in a folder or zip.
 STREET_NAME = re.compile(r"(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+?)-street\.csv(?P<gz>\.gz)?$")
+OUTCOMES_NAME = re.compile(r"(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+?)-outcomes\.csv(?P<gz>\.gz)?$")
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """One kind of police.uk monthly file: how it is named, its published columns, and the store's
+    name for each text column (the build reads every kind the same way)."""
+
+    name: str  # 'street' or 'outcomes', as in the file names
+    pattern: re.Pattern
+    columns: tuple[str, ...]
+    text_columns: dict[str, str]  # store name -> published column (Longitude/Latitude become lon/lat)
+
+    @property
+    def row_columns(self) -> tuple[str, ...]:
+        """A staged row: the published columns in the store's names, coordinates as numbers, the file."""
+        names = {v: k for k, v in self.text_columns.items()} | {"Longitude": "lon", "Latitude": "lat"}
+        return (*(names[c] for c in self.columns), "file_key")
+
+
+STREET = FileKind("street", STREET_NAME, STREET_COLUMNS, {
+    "crime_id": "Crime ID", "month": "Month", "reported_by": "Reported by", "falls_within": "Falls within",
+    "location": "Location", "lsoa_code": "LSOA code", "lsoa_name": "LSOA name", "crime_type": "Crime type",
+    "last_outcome": "Last outcome category", "context": "Context",
+})
+OUTCOMES = FileKind("outcomes", OUTCOMES_NAME, OUTCOME_COLUMNS, {
+    "crime_id": "Crime ID", "month": "Month", "reported_by": "Reported by", "falls_within": "Falls within",
+    "location": "Location", "lsoa_code": "LSOA code", "lsoa_name": "LSOA name", "outcome_type": "Outcome type",
+})
 
 #: Great Britain's extent, generously: a coordinate outside it is a broken row.
 LON_RANGE = (-9.0, 3.0)
@@ -49,13 +82,14 @@ MAX_COMPRESSION_RATIO = 100
 
 @dataclass(frozen=True)
 class StreetFile:
-    """One monthly street file found in a source: on disk, or a member of a zip."""
+    """One monthly street (or outcomes) file found in a source: on disk, or a member of a zip."""
 
     month: str
     force: str
     path: Path  # the file, or the zip that holds it
     member: str | None = None  # name inside the zip
     modified: datetime = field(default_factory=lambda: datetime.fromtimestamp(0, timezone.utc))
+    kind: FileKind = STREET
 
     @property
     def label(self) -> str:
@@ -83,6 +117,15 @@ class MonthRows:
 
 def find_street_files(source: Path) -> list[StreetFile]:
     """All street files in a folder (searched recursively) or a custom-download zip."""
+    return _find(source, STREET)
+
+
+def find_outcome_files(source: Path) -> list[StreetFile]:
+    """All monthly outcomes files in a folder (searched recursively) or a custom-download zip."""
+    return _find(source, OUTCOMES)
+
+
+def _find(source: Path, kind: FileKind) -> list[StreetFile]:
     source = Path(source)
     if not source.exists():
         raise AreaprofileError(f"{source}: no such file or folder; give the folder or .zip that holds the police.uk street files.")
@@ -90,9 +133,9 @@ def find_street_files(source: Path) -> list[StreetFile]:
     paths = [source] if source.is_file() else sorted(p for p in source.rglob("*") if p.is_file())
     for path in paths:
         if path.suffix.lower() == ".zip":
-            found.extend(_zip_members(path))
+            found.extend(_zip_members(path, kind))
             continue
-        match = STREET_NAME.search(path.name)
+        match = kind.pattern.search(path.name)
         if match:
             found.append(
                 StreetFile(
@@ -100,12 +143,13 @@ def find_street_files(source: Path) -> list[StreetFile]:
                     force=match["force"],
                     path=path,
                     modified=datetime.fromtimestamp(path.stat().st_mtime, timezone.utc),
+                    kind=kind,
                 )
             )
     return found
 
 
-def _zip_members(path: Path) -> list[StreetFile]:
+def _zip_members(path: Path, kind: FileKind) -> list[StreetFile]:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
@@ -116,7 +160,7 @@ def _zip_members(path: Path) -> list[StreetFile]:
         name = info.filename
         if name.startswith("/") or ".." in Path(name).parts:
             raise AreaprofileError(f"{path}: holds a file with an unsafe path ({name}); this is not a data.police.uk download.")
-        match = STREET_NAME.search(Path(name).name)
+        match = kind.pattern.search(Path(name).name)
         if not match or info.is_dir():
             continue
         if info.file_size > MAX_MEMBER_BYTES or (
@@ -132,6 +176,7 @@ def _zip_members(path: Path) -> list[StreetFile]:
                 path=path,
                 member=name,
                 modified=datetime(*info.date_time, tzinfo=timezone.utc),
+                kind=kind,
             )
         )
     return members
@@ -171,7 +216,7 @@ def read_street_file(street_file: StreetFile, la_lsoa_codes: set[str]) -> MonthR
         street_stream.create_rows_table(con, "staged_rows")
         with tempfile.TemporaryDirectory(prefix="areaprofile-read-") as work:
             figures = street_stream.stage_file(con, street_file, Path(work), "staged_rows", "la_lsoa")
-        names = {**{v: k for k, v in street_stream.TEXT_COLUMNS.items()}, "lon": "lon", "lat": "lat"}
+        names = {**{v: k for k, v in STREET.text_columns.items()}, "lon": "lon", "lat": "lat"}
         select = ", ".join(f'{column} AS "{name}"' for name, column in names.items())
         table = con.sql(f"SELECT {select} FROM staged_rows").to_arrow_table()
     finally:

@@ -1,4 +1,4 @@
-"""Stream one police.uk street file into DuckDB, checking it on the way.
+"""Stream one police.uk street file (or monthly outcomes file) into DuckDB, checking it on the way.
 
 The file's bytes are read once, in chunks, from disk, gzip or a zip: that pass checks the
 archive's integrity, the UTF-8 and the header line, and computes the checksum. A compressed
@@ -24,22 +24,15 @@ from pathlib import Path
 import duckdb
 
 from areaprofile.errors import AreaprofileError
-from areaprofile.sources.police_uk import LAT_RANGE, LON_RANGE, MAX_MEMBER_BYTES, STREET_COLUMNS, StreetFile
+from areaprofile.sources.police_uk import LAT_RANGE, LON_RANGE, MAX_MEMBER_BYTES, STREET, FileKind, StreetFile
 
 CHUNK_BYTES = 4 << 20
 GZIP_MAGIC = b"\x1f\x8b"
 BOM = b"\xef\xbb\xbf"
 
-#: A staged row: the published columns in the store's names, coordinates as numbers.
-ROW_COLUMNS = (
-    "crime_id", "month", "reported_by", "falls_within", "lon", "lat", "location", "lsoa_code", "lsoa_name",
-    "crime_type", "last_outcome", "context", "file_key",
-)
-TEXT_COLUMNS = {
-    "crime_id": "Crime ID", "month": "Month", "reported_by": "Reported by", "falls_within": "Falls within",
-    "location": "Location", "lsoa_code": "LSOA code", "lsoa_name": "LSOA name", "crime_type": "Crime type",
-    "last_outcome": "Last outcome category", "context": "Context",
-}
+#: A staged street row: the published columns in the store's names, coordinates as numbers.
+ROW_COLUMNS = STREET.row_columns
+TEXT_COLUMNS = STREET.text_columns
 
 
 @dataclass
@@ -61,9 +54,9 @@ def create_la_table(con: duckdb.DuckDBPyConnection, table: str, la_lsoa_codes: s
     con.execute(f"INSERT INTO {table} SELECT unnest(?::VARCHAR[])", [sorted(la_lsoa_codes)])
 
 
-def create_rows_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
+def create_rows_table(con: duckdb.DuckDBPyConnection, table: str, kind: FileKind = STREET) -> None:
     """An empty table for staged rows: the published columns in the store's names, coordinates as numbers."""
-    columns = ", ".join(f"{c} DOUBLE" if c in ("lon", "lat") else f"{c} VARCHAR" for c in ROW_COLUMNS)
+    columns = ", ".join(f"{c} DOUBLE" if c in ("lon", "lat") else f"{c} VARCHAR" for c in kind.row_columns)
     con.execute(f"CREATE TABLE {table} ({columns})")
 
 
@@ -152,7 +145,7 @@ def _check_bytes(street_file: StreetFile, unpacked: Path) -> _CheckedBytes:
         raise AreaprofileError(
             f"{label}: line {line} is not UTF-8 text (byte {start}); save the file as UTF-8 or download it again."
         )
-    _check_header(first_line, label)
+    _check_header(first_line, label, street_file.kind)
     return _CheckedBytes(unpacked if packed else street_file.path, digest.hexdigest(), size)
 
 
@@ -173,7 +166,7 @@ def _open_raw(street_file: StreetFile, stack: ExitStack):
     return stack.enter_context(archive.open(street_file.member))
 
 
-def _check_header(first_line: bytes, label: str) -> None:
+def _check_header(first_line: bytes, label: str, kind: FileKind) -> None:
     if first_line.startswith(BOM):
         first_line = first_line[len(BOM):]
     header_line = first_line.decode("utf-8", "replace").strip("\r")
@@ -181,21 +174,22 @@ def _check_header(first_line: bytes, label: str) -> None:
         header = next(iter(csv.reader([header_line])))
     except (csv.Error, StopIteration):
         raise AreaprofileError(f"{label}: the header line is not comma-separated text; download the file again.") from None
-    if tuple(header) != STREET_COLUMNS:
-        missing = [c for c in STREET_COLUMNS if c not in header]
-        extra = [_shown(c) for c in header if c not in STREET_COLUMNS]
+    expected = kind.columns
+    if tuple(header) != expected:
+        missing = [c for c in expected if c not in header]
+        extra = [_shown(c) for c in header if c not in expected]
         detail = f"missing {', '.join(missing)}" if missing else "columns in the wrong order"
         if extra:
             detail += f"; unexpected {', '.join(extra)}"
-        raise AreaprofileError(f"{label}: not a police.uk street file ({detail}); expected the columns {', '.join(STREET_COLUMNS)}.")
+        raise AreaprofileError(f"{label}: not a police.uk {kind.name} file ({detail}); expected the columns {', '.join(expected)}.")
 
 
 # ---- the SQL pass ------------------------------------------------------------------------------
 
 
-def _scan(path: Path, parallel: bool = True) -> str:
+def _scan(path: Path, parallel: bool = True, kind: FileKind = STREET) -> str:
     """The file as a DuckDB table: every column text, blank fields NULL, ragged rows an error."""
-    columns = ", ".join(f"'{c}': 'VARCHAR'" for c in STREET_COLUMNS)
+    columns = ", ".join(f"'{c}': 'VARCHAR'" for c in kind.columns)
     quoted = str(path).replace("'", "''")
     return (
         f"read_csv('{quoted}', header = true, auto_detect = false, columns = {{{columns}}}, delim = ',', "
@@ -211,7 +205,8 @@ def _stage_csv(
     con: duckdb.DuckDBPyConnection, street_file: StreetFile, checked: _CheckedBytes, rows_table: str, la_table: str
 ) -> FileFigures:
     label = street_file.label
-    scan = _scan(checked.csv_path)
+    kind = street_file.kind
+    scan = _scan(checked.csv_path, kind=kind)
     lon, lat = _coordinate("Longitude"), _coordinate("Latitude")
     try:
         rows, without_location, in_la, wrong_months, lon_bad, lon_out, lat_bad, lat_out, blank_lsoa = con.execute(
@@ -241,21 +236,21 @@ def _stage_csv(
         raise AreaprofileError(f"{label}: holds rows for {shown} but its name says {street_file.month}; check you have the right file.")
     for name, bad, out, (low, high) in (("Longitude", lon_bad, lon_out, LON_RANGE), ("Latitude", lat_bad, lat_out, LAT_RANGE)):
         if bad:
-            value = _first(con, checked.csv_path, f"{_coordinate(name)} IS NOT NULL AND try_cast({_coordinate(name)} AS DOUBLE) IS NULL", f'"{name}"')
+            value = _first(con, checked.csv_path, f"{_coordinate(name)} IS NOT NULL AND try_cast({_coordinate(name)} AS DOUBLE) IS NULL", f'"{name}"', kind)
             raise AreaprofileError(f"{label}: {name} '{_shown(value)}' is not a number; the file is damaged, download it again.")
         if out:
             value, row = _first(
                 con, checked.csv_path, f"NOT try_cast({_coordinate(name)} AS DOUBLE) BETWEEN {low} AND {high}",
-                f"try_cast({_coordinate(name)} AS DOUBLE), n",
+                f"try_cast({_coordinate(name)} AS DOUBLE), n", kind,
             )
             raise AreaprofileError(
                 f"{label}: {name} {value} on data row {row} is outside Great Britain; the file is damaged, download it again."
             )
 
-    texts = {c: f'coalesce("{published}", \'\')' for c, published in TEXT_COLUMNS.items()}
+    texts = {c: f'coalesce("{published}", \'\')' for c, published in kind.text_columns.items()}
     select = ", ".join(
         f"try_cast({lon} AS DOUBLE)" if c == "lon" else f"try_cast({lat} AS DOUBLE)" if c == "lat" else "?" if c == "file_key" else texts[c]
-        for c in ROW_COLUMNS
+        for c in kind.row_columns
     )
     try:
         con.execute(
@@ -277,14 +272,15 @@ def _stage_csv(
 
 
 def file_key(street_file: StreetFile) -> str:
-    """How the store names a file's rows: ``<month>/<force>``."""
-    return f"{street_file.month}/{street_file.force}"
+    """How the store names a file's rows: ``<month>/<force>`` (``<month>/<force>/outcomes`` for an outcomes file)."""
+    key = f"{street_file.month}/{street_file.force}"
+    return key if street_file.kind is STREET else f"{key}/{street_file.kind.name}"
 
 
-def _first(con, path: Path, condition: str, what: str):
+def _first(con, path: Path, condition: str, what: str, kind: FileKind = STREET):
     """The first row (in file order) meeting ``condition``: ``what`` from it, ``n`` its data row."""
     row = con.execute(
-        f"SELECT {what} FROM (SELECT *, row_number() OVER () AS n FROM {_scan(path, parallel=False)}) "
+        f"SELECT {what} FROM (SELECT *, row_number() OVER () AS n FROM {_scan(path, parallel=False, kind=kind)}) "
         f"WHERE {condition} ORDER BY n LIMIT 1"
     ).fetchall()[0]
     return row if len(row) > 1 else row[0]

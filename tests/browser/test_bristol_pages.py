@@ -6,8 +6,10 @@ One visit per page keeps this cheap; the B&NES store's pages are covered by the 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import sqlite3
 
 import pytest
 
@@ -16,12 +18,14 @@ from areaprofile.periods import Period, shift
 from tests.browser.test_pages_offline import app_pages
 
 VIEW = "area=Area+4&period=last-3-months&types=all"
+REGISTER = "register-browser.sqlite"  # beside the session's Bristol store
 
 
 @pytest.fixture(scope="module")
 def server(streamlit_server, bristol_store):
-    # The concerns register belongs to one partnership too: $AREAPROFILE_LA names it.
-    return streamlit_server("app.py", env={"AREAPROFILE_STORE": str(bristol_store), "AREAPROFILE_LA": "E06000023"})
+    # The concerns register belongs to one partnership too: the app passes the store's to it.
+    return streamlit_server("app.py", env={"AREAPROFILE_STORE": str(bristol_store),
+                                           "AREAPROFILE_REGISTER": str(bristol_store.parent / REGISTER)})
 
 
 def counts(capsys, store, *args) -> list[dict]:
@@ -96,6 +100,9 @@ def check_manage_concerns(app, capsys, store):
     # Viewers see the sign-in form and no editing controls; Bristol's register is its own.
     assert app.page.get_by_role("button", name="Sign in").count() >= 1
     assert app.page.get_by_role("button", name="Add the concern").count() == 0
+    # The new register was made for the store's partnership (no $AREAPROFILE_LA says so).
+    with contextlib.closing(sqlite3.connect(store.parent / REGISTER)) as register:
+        assert register.execute("SELECT la_code FROM register_partnership").fetchall() == [("E06000023",)]
 
 
 def check_add_data(app, capsys, store):
