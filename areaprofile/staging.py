@@ -37,7 +37,7 @@ _STAGING = "staging"
 _LA_TABLE = f"{_STAGING}.la_lsoa"
 _POINTS_TABLE = f"{_STAGING}.placed_points"
 _KINDS = (STREET, OUTCOMES)
-_PLACED = ["lsoa", "lsoa11", "ward_code", "ward", "parish_code", "parish", "area", "easting", "northing"]
+_PLACED = ["lsoa", "lsoa11", "ward_code", "ward", "parish", "area", "easting", "northing"]
 _KEY = f"r.lsoa_code = p.lsoa_code AND coalesce(r.lon, {NO_LOCATION}) = p.key_lon AND coalesce(r.lat, {NO_LOCATION}) = p.key_lat"
 
 
@@ -214,7 +214,7 @@ def _placed_rows(tables: list[str], kind: FileKind) -> str:
     return f"""
         SELECT {published},
                p.lsoa::VARCHAR AS lsoa, p.lsoa11::VARCHAR AS lsoa11, p.ward_code::VARCHAR AS ward_code,
-               p.ward::VARCHAR AS ward, p.parish_code::VARCHAR AS parish_code, p.parish::VARCHAR AS parish,
+               p.ward::VARCHAR AS ward, p.parish::VARCHAR AS parish,
                p.area::VARCHAR AS area, p.easting::DOUBLE AS easting, p.northing::DOUBLE AS northing
         FROM ({rows}) r JOIN {_POINTS_TABLE} p ON {_KEY}
     """
