@@ -12,6 +12,7 @@ import pytest
 
 from areaprofile import places, query
 from tests import banes
+from tests.app_pages import app_pages
 from tests.cli_counts import cli_counts
 
 PERIOD = ("2020-10", "2021-09")
@@ -98,3 +99,14 @@ def test_a_person_picks_a_parish_and_the_link_keeps_it(server, app_page, browser
     app.wait_until_idle()
     app.page.wait_for_url(lambda url: "area=Bath" in url, timeout=60_000)
     assert "parish=" not in app.page.url
+
+
+@pytest.mark.parametrize("place", ["area=Keynsham&parish=Saltford", "area=Bath&ward=Widcombe+%26+Lyncombe"])
+def test_every_page_works_one_level_down(place, server, app_page):
+    """Pages that do not narrow to a ward or parish (hotspots, concerns, ...) still work and say so."""
+    for _, path in app_pages():
+        app = app_page(server, f"{path}?{place}&{QUERY}", wait=False)
+        app.wait_until_idle(timeout_ms=120_000)
+        app.assert_no_exception()
+        assert app.page.locator("h1").first.inner_text(), path
+    app.assert_only_local()
