@@ -9,6 +9,7 @@ from __future__ import annotations
 from urllib.parse import quote_plus
 
 import pytest
+from playwright.sync_api import expect
 
 from areaprofile import places, query
 from tests import banes
@@ -83,8 +84,10 @@ def test_a_person_picks_a_parish_and_the_link_keeps_it(server, app_page, browser
     sidebar = app.page.locator("[data-testid='stSidebar']")
     sidebar.get_by_role("combobox", name="Ward or parish").click()
     app.page.get_by_role("option", name="Saltford parish", exact=True).click()
+    # The page reruns for the choice: wait for its new title (a loaded machine may take a while).
+    expect(app.page.locator("h1").first).to_have_text("Saltford parish, Keynsham: community safety profile",
+                                                      timeout=90_000)
     app.wait_until_idle()
-    assert app.page.locator("h1").first.inner_text() == "Saltford parish, Keynsham: community safety profile"
     assert "parish=Saltford" in app.page.url
     app.page.get_by_role("link", name="Forum update").click()
     app.wait_until_idle(timeout_ms=120_000)
