@@ -14,12 +14,13 @@ import json
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import shapely
 
 from areaprofile.config import CRIME_TYPE_BY_SLUG
+from tests.json_handler import JsonHandler
 
 SLUG_BY_TYPE = {name: slug for slug, name in CRIME_TYPE_BY_SLUG.items()}
 FORCE = "avon-and-somerset"
@@ -93,11 +94,8 @@ class PoliceApi(ThreadingHTTPServer):
         self.server_close()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     server: PoliceApi
-
-    def log_message(self, *args):
-        pass
 
     def do_GET(self):
         self._answer(urllib.parse.urlsplit(self.path).query)
@@ -148,12 +146,3 @@ class _Handler(BaseHTTPRequestHandler):
         with server.lock:
             server.served.setdefault(month, {}).update({c["id"]: c for c in found})
         return found
-
-    def _send(self, status: int, body: bytes, headers: dict | None = None):
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)

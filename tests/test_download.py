@@ -18,7 +18,7 @@ import threading
 import time
 import urllib.parse
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -37,6 +37,7 @@ from areaprofile.sources.download import (
     fetch_street_crimes,
     parse_month_range,
 )
+from tests.json_handler import JsonHandler
 from tests.police_api import api_crimes
 
 SHARED = Path(os.environ.get("AREAPROFILE_SHARED_DATA", "/work/shared/data"))
@@ -175,11 +176,8 @@ class Publisher(ThreadingHTTPServer):
         return [entry for entry in self.log if entry[0] == route]
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(JsonHandler):
     server: Publisher
-
-    def log_message(self, *args):  # keep the test output clean
-        pass
 
     def do_GET(self):
         self._answer(urllib.parse.urlsplit(self.path).query)
@@ -219,15 +217,6 @@ class Handler(BaseHTTPRequestHandler):
             self._send(body, b"")
         else:
             self._send(200, body)
-
-    def _send(self, status: int, body: bytes, headers: dict | None = None):
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
 
     def _body(self, route: str, params: dict) -> bytes | int:
         data = self.server.data

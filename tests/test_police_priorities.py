@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 import shapely
@@ -20,6 +20,7 @@ from pyproj import Transformer
 from areaprofile import cli, query
 from areaprofile.errors import AreaprofileError
 from areaprofile.sources import police_priorities as police
+from tests.json_handler import JsonHandler
 
 FORCE = "avon-and-somerset"
 HOSTILE = '<p>Speeding on the High St &amp; Bath Rd</p><script>alert("x")</script><p>2nd <img src=x onerror=alert(1)>para</p>'
@@ -76,11 +77,8 @@ class Police(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}/api"
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(JsonHandler):
     server: Police
-
-    def log_message(self, *args):
-        pass
 
     def do_GET(self):
         raw = urllib.parse.urlsplit(self.path).path
@@ -99,15 +97,6 @@ class Handler(BaseHTTPRequestHandler):
             self._send(404, b'{"error": "not found"}')
             return
         self._send(200, json.dumps(body).encode())
-
-    def _send(self, status: int, body: bytes, headers: dict | None = None):
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
 
 
 @pytest.fixture
