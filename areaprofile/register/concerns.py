@@ -234,10 +234,11 @@ def append_history(conn: sa.Connection, concern_id: str, version: int, author: s
 
 
 def _row_to_change(conn: sa.Connection, concern_id: str, by: User | str, expected_version: int | None,
-                   refuse_removed: str | None, adding_areas: list[str] = ()) -> tuple:
+                   refuse_removed: str | None, new_areas: list[str] = ()) -> tuple:
     """The concern's row and the version the change is based on, after the checks every change
-    makes: the edit is not stale, the account may edit the concern's areas (and ``adding_areas``),
-    and, with ``refuse_removed`` (the sentence to give), the concern is not removed."""
+    makes: the edit is not stale, the account may edit the concern's areas (and any of
+    ``new_areas`` it does not have yet), and, with ``refuse_removed`` (the sentence to give), the
+    concern is not removed."""
     row = _row(conn, concern_id)
     expected = _expect(row, expected_version)
     if row.version != expected:
@@ -245,7 +246,7 @@ def _row_to_change(conn: sa.Connection, concern_id: str, by: User | str, expecte
     if refuse_removed and row.status == models.REMOVED:
         raise RegisterError(refuse_removed)
     if isinstance(by, User):
-        require_can_edit(by, row.areas, adding=list(adding_areas))
+        require_can_edit(by, row.areas, adding=[a for a in new_areas if a not in row.areas])
     return row, expected
 
 
@@ -389,10 +390,8 @@ def edit_concern(register: Register, by: User | str, concern_id: str, expected_v
     author = _author_name(by)
     new = check_fields(fields, register.knowledge)
     with register.write() as conn:
-        row = _row(conn, concern_id)
         row, expected = _row_to_change(conn, concern_id, by, expected_version,
-                                       "This concern is removed; restore it before editing.",
-                                       [a for a in new.get("areas", []) if a not in row.areas])
+                                       "This concern is removed; restore it before editing.", new.get("areas", []))
         changes = {}
         for key, value in new.items():
             before = getattr(row, key)
