@@ -345,6 +345,25 @@ class AppPage:
             self.page.wait_for_timeout(300)  # let Leaflet redraw at the new zoom, then measure
         return frame.evaluate(PICK_SHAPE_JS, [field, value, tag, False])
 
+    def wait_for_click_reported(self, frame) -> None:
+        """Wait (up to 30 s) for the panel beside the map to show a clicked shape's numbers.
+
+        streamlit-folium sends a click 250 ms after it (a debounce) and the page's rerun follows,
+        about 0.3-0.4 s on a quiet machine and longer on a busy one, so no fixed pause will do:
+        wait for what the person sees, then for the run to settle."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            self.page.locator("[data-testid='stMetric']").first.wait_for(state="visible", timeout=30_000)
+        except PlaywrightTimeout:
+            try:
+                clicks = frame.evaluate("() => window.__GLOBAL_DATA__.last_object_clicked_count")
+            except Exception:  # the map's frame was redrawn or is gone
+                clicks = "unknown"
+            raise AssertionError("the first click on the map's shape was not reported to the page "
+                                 f"within 30 s (clicks the map registered: {clicks})") from None
+        self.wait_until_idle()
+
     def select_map_shape(self, index: int = 0) -> dict:
         """Click that map's largest clickable shape once with the mouse (zoomed to fill the map);
         wait for the page's rerun, check the panel shows it; return the shape's properties."""
@@ -352,12 +371,10 @@ class AppPage:
         where = self.map_shape_point(tag="ap-selected", index=index, zoom=True)
         assert where, "no clickable shape on the map"
         # One click, as a person gives: the first click after the map loads must reach the page.
-        self.map_frame(index).locator("path[data-test='ap-selected']").click(
+        frame = self.map_frame(index)
+        frame.locator("path[data-test='ap-selected']").click(
             position={"x": where["x"], "y": where["y"]})
-        self.page.wait_for_timeout(300)  # the click's rerun starts after the component sends its value
-        self.wait_until_idle()
-        assert self.page.locator("[data-testid='stMetric']").count(), \
-            "the first click on the map's shape was not reported to the page"
+        self.wait_for_click_reported(frame)
         return where["properties"]
 
 
