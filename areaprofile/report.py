@@ -35,16 +35,15 @@ import pandas as pd
 from areaprofile import (completeness, hotspot_trends, knowledge, metrics, outcomes, partnership, places, profile, query,
                          repeat_places)
 from areaprofile import follow_up as follow_up_module
+from areaprofile.charts import ASB_COLOUR, CRIME_COLOUR
 from areaprofile.config import ASB, CRIME_TYPES
 from areaprofile.errors import AreaprofileError
 from areaprofile.periods import Period, shift
 from areaprofile.periods import label as month_label
 from areaprofile.query import Store
 
-#: Okabe-Ito colours (the same as the dashboard's): distinguishable with colour-vision deficiencies.
-CRIME_COLOUR = "#0072B2"
-ASB_COLOUR = "#D55E00"
-POINT_COLOUR = "#0072B2"
+#: The dashboard's Okabe-Ito colours, so a printed chart matches the screen.
+POINT_COLOUR = CRIME_COLOUR
 POINT_EDGE = "#08306B"
 
 TOP_LOCATIONS = 8

@@ -66,10 +66,8 @@ def warm(pause_s: float = 0.0) -> None:
             call(profile.headlines, selection)
             call(profile.monthly_trend, selection, 12)
         time.sleep(pause_s)
-        # The other pages' modules (charts, knowledge files, hotspots).
-        import altair  # noqa: F401
-
-        from areaprofile import concerns, hotspot_map, hotspots, knowledge  # noqa: F401
+        # The other pages' modules (chart specs, knowledge files, hotspots).
+        from areaprofile import charts, concerns, hotspot_map, hotspots, knowledge  # noqa: F401
 
         knowledge.load_knowledge()
     except Exception:  # warming is an optimisation: never let it stop the server

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 import pandas as pd
 import streamlit as st
@@ -17,14 +17,6 @@ from areaprofile import completeness, partnership, places, profile, query, updat
 from areaprofile.config import ASB, CRIME_TYPES
 from areaprofile.errors import AreaprofileError
 from areaprofile.periods import PRESETS, Period, financial_year_period, financial_years, label, preset_period
-
-if TYPE_CHECKING:  # altair loads (0.3 s) only on pages that draw a chart, not on the map's first visit
-    import altair as alt
-
-#: Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
-CRIME_COLOUR = "#0072B2"
-ASB_COLOUR = "#D55E00"
-NEUTRAL_COLOUR = "#009E73"
 
 TYPE_MODES = ("All crime and ASB", "All crime (excluding ASB)", "Anti-social behaviour only", "Choose types")
 _MODE_PARAM = {"All crime and ASB": "all", "All crime (excluding ASB)": "all-crime", "Anti-social behaviour only": "asb", "Choose types": "chosen"}
@@ -418,70 +410,6 @@ def table_alternative(frame: pd.DataFrame, label_text: str = "Show this as a tab
     what = label_text.removeprefix("Show ").removesuffix(" as a table")
     with st.expander(label_text):
         st.html(light_table(frame, "The numbers in the chart above" if what == "this" else what[:1].upper() + what[1:]))
-
-
-def trend_chart(trend: pd.DataFrame) -> alt.Chart:
-    import altair as alt
-
-    long = trend.melt("Month", var_name="Records", value_name="Count")
-    long["Month"] = pd.to_datetime(long["Month"] + "-01")
-    domain = [profile.CRIME_LABEL, profile.ASB_LABEL]
-    base = alt.Chart(long).encode(
-        x=alt.X("yearmonth(Month):T", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=-40)),
-        y=alt.Y("Count:Q", title="Records per month"),
-        color=alt.Color("Records:N", scale=alt.Scale(domain=domain, range=[CRIME_COLOUR, ASB_COLOUR]),
-                        legend=alt.Legend(orient="bottom", title=None)),
-        strokeDash=alt.StrokeDash("Records:N", scale=alt.Scale(domain=domain, range=[[1, 0], [6, 3]]), legend=None),
-        shape=alt.Shape("Records:N", scale=alt.Scale(domain=domain, range=["circle", "triangle-up"]), legend=None),
-        tooltip=[alt.Tooltip("yearmonth(Month):T", title="Month", format="%b %Y"), "Records:N", "Count:Q"],
-    )
-    return (base.mark_line(strokeWidth=2.5) + base.mark_point(size=50, filled=True)).properties(height=280)
-
-
-def bar_chart(frame: pd.DataFrame, category: str, value: str, colour: str = CRIME_COLOUR) -> alt.Chart:
-    import altair as alt
-
-    base = alt.Chart(frame).encode(
-        y=alt.Y(f"{category}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
-        x=alt.X(f"{value}:Q", title=value),
-        tooltip=[category, value],
-    )
-    bars = base.mark_bar(color=colour)
-    labels = base.mark_text(align="left", dx=4, fontSize=13).encode(text=alt.Text(f"{value}:Q", format=","))
-    return (bars + labels).properties(height=max(120, 26 * len(frame)))
-
-
-def season_chart(profile_table: pd.DataFrame) -> alt.Chart:
-    """Average records per calendar month, January to December, with a rule at the average month."""
-    import altair as alt
-
-    value = "Against an average month (%)"
-    base = alt.Chart(profile_table).encode(
-        x=alt.X("Month:N", sort=list(profile_table["Month"]), title=None, axis=alt.Axis(labelAngle=-40)),
-        tooltip=["Month", "Average records", "Lowest", "Highest", "Years", value],
-    )
-    bars = base.mark_bar(color=CRIME_COLOUR).encode(y=alt.Y(f"{value}:Q", title="% of an average month"))
-    rule = alt.Chart(pd.DataFrame({"y": [100]})).mark_rule(color="#000000", strokeDash=[6, 3]).encode(y="y:Q")
-    return (bars + rule).properties(height=240)
-
-
-def funnel_chart(points: pd.DataFrame, curves: pd.DataFrame, name: str = "Area",
-                 residents: str = "Residents (Census 2021)", count: str = "Count") -> alt.Chart:
-    """A funnel plot of ``points`` (columns ``name``, ``residents``, 'Per 1,000 residents', ``count``)."""
-    import altair as alt
-
-    limits = alt.Chart(curves).encode(x=alt.X("Residents:Q", title=residents))
-    dash = alt.StrokeDash("Limit:N", scale=alt.Scale(domain=["95% limits", "99.8% limits"], range=[[6, 3], [2, 2]]),
-                          legend=alt.Legend(orient="bottom", title=None))
-    lower = limits.mark_line(color="#555555").encode(y=alt.Y("Lower:Q", title="Records per 1,000 residents"), strokeDash=dash, detail="Limit:N")
-    upper = limits.mark_line(color="#555555").encode(y="Upper:Q", strokeDash=dash, detail="Limit:N")
-    centre = limits.mark_line(color="#000000").encode(y="Overall rate:Q")
-    dots = alt.Chart(points).encode(
-        x=f"{residents}:Q", y="Per 1,000 residents:Q",
-        tooltip=[name, count, alt.Tooltip("Per 1,000 residents:Q", format=".1f")],
-    )
-    return (lower + upper + centre + dots.mark_point(size=120, filled=True, color=CRIME_COLOUR)
-            + dots.mark_text(dx=10, align="left", fontSize=14, fontWeight="bold").encode(text=f"{name}:N")).properties(height=360)
 
 
 def completeness_note(selection: profile.Selection) -> None:

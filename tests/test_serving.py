@@ -1,6 +1,7 @@
 """serve.py's warm-up: it loads what the pages need (never streamlit_folium, which must register
-itself inside a script run, nor the heavy libraries no page needs: scipy.stats, geopandas), and a
-missing store only means a logged warning, never a crash."""
+itself inside a script run, nor the heavy libraries no page needs: scipy.stats, geopandas, and
+altair, as the charts are Vega-Lite dicts), and a missing store only means a logged warning, never
+a crash."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def test_warm_loads_the_pages_modules_but_not_the_map_component(built_store):
     assert done.returncode == 0, done.stderr[-2000:]
     assert "warming the caches at start-up failed" not in done.stderr
     assert done.stdout.strip().splitlines()[-1] == str(
-        ["altair", "areaprofile.hotspots", "areaprofile.maps", "duckdb", "pandas"])
+        ["areaprofile.hotspots", "areaprofile.maps", "duckdb", "pandas"])
 
 
 def test_warm_without_a_store_logs_and_returns(tmp_path):

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from areaprofile import outcomes, places, profile, recorded_outcomes, repeat_places, seasonal, ui
+from areaprofile import charts, outcomes, places, profile, recorded_outcomes, repeat_places, seasonal, ui
 
 selection = st.session_state["selection"]
 st.title(f"{selection.area_label}: community safety profile")
@@ -35,7 +35,7 @@ st.caption("'Unusual' means a change larger than chance alone would usually give
 st.header("Trend over the last 12 months")
 trend = ui.get(profile.monthly_trend, selection, 12)
 ui.active_title(profile.trend_sentence(trend, selection))
-st.altair_chart(ui.trend_chart(trend), width="stretch")
+st.vega_lite_chart(spec=charts.trend_chart(trend), width="stretch")
 ui.table_alternative(trend)
 
 st.header("The same months last year, and the time of year")
@@ -43,7 +43,7 @@ year = ui.get(seasonal.rolling_year, selection)
 ui.active_title(year.sentence("records", selection.area_label))
 season = ui.get(seasonal.month_of_year, selection)
 st.write(seasonal.season_sentence(season, selection.area_label))
-st.altair_chart(ui.season_chart(season), width="stretch")
+st.vega_lite_chart(spec=charts.season_chart(season), width="stretch")
 ui.table_alternative(season, "Show the time-of-year profile as a table")
 
 left, right = st.columns(2)
@@ -51,7 +51,7 @@ with left:
     st.header("Crime mix")
     mix = ui.get(profile.crime_mix, selection)
     ui.active_title(profile.mix_sentence(mix, selection))
-    st.altair_chart(ui.bar_chart(mix, "Crime type", "Count"), width="stretch")
+    st.vega_lite_chart(spec=charts.bar_chart(mix, "Crime type", "Count"), width="stretch")
     ui.table_alternative(mix)
 with right:
     st.header("Busiest places")
@@ -82,7 +82,7 @@ st.header("What happened to the crimes (outcomes)")
 result = ui.get(outcomes.outcomes, selection)
 ui.active_title(result.sentence(selection.area_label))
 if result.crimes:
-    st.altair_chart(ui.bar_chart(result.table, "Group", "Crimes").properties(height=300), width="stretch")
+    st.vega_lite_chart(spec=charts.bar_chart(result.table, "Group", "Crimes", height=300), width="stretch")
     st.table(result.table.assign(**{"Share (%)": [f"{v:.1f}" for v in result.table["Share (%)"]],
                                     "Crimes": [f"{v:,}" for v in result.table["Crimes"]]}).set_index("Group"))
 ui.outcomes_caveat(result)

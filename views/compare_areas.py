@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from areaprofile import outcomes, places, profile, ui
+from areaprofile import charts, outcomes, places, profile, ui
 
 selection = st.session_state["selection"]
 presenting = st.toggle("Presentation layout (large text for a projector)", key="present")
@@ -46,7 +46,7 @@ st.header(f"Funnel plot: which areas differ from {whole} by more than chance?")
 points, curves = ui.get(profile.funnel_data, selection)
 positions = table[table["Area"] != ui.everywhere()][["Area", against]]
 ui.active_title("; ".join(f"{row.Area}: {row._2}" for row in positions.itertuples()) + ".")
-st.altair_chart(ui.funnel_chart(points, curves), width="stretch")
+st.vega_lite_chart(spec=charts.funnel_chart(points, curves), width="stretch")
 st.caption("Each dot is an area. Between the dashed lines, an area's rate is within what chance would give an area of "
            f"its size at the {whole} rate (solid line); outside them, the difference is unlikely to be chance.")
 ui.table_alternative(positions.merge(points, on="Area"))
@@ -62,8 +62,9 @@ if selection.area:
         st.html(ui.light_table(place_table, f"{places.PLURAL[kind].capitalize()} in {selection.area}, "
                                             f"{selection.period.label}, {selection.types_label}"))
         place_points, place_curves = places.places_funnel(place_table)
-        st.altair_chart(ui.funnel_chart(place_points, place_curves, name="Place", residents="Residents (estimated)",
-                                        count="Records"), width="stretch")
+        st.vega_lite_chart(spec=charts.funnel_chart(place_points, place_curves, name="Place",
+                                                   residents="Residents (estimated)", count="Records"),
+                           width="stretch")
         st.caption(f"Each dot is a {kind} part; the solid line is {selection.area}'s rate. {places.RESIDENTS_NOTE} "
                    f"{places.SMOOTHED_NOTE}")
 

@@ -1,21 +1,9 @@
 """Plan measures: which of a plan's measures police.uk can count (counted per area for the chosen
 period) and, for the rest, the dataset that would be needed. The plan is kept in the URL."""
 
-import altair as alt
 import streamlit as st
 
-from areaprofile import concerns, profile, ui
-
-
-def rate_chart(frame) -> alt.Chart:
-    base = alt.Chart(frame).encode(
-        y=alt.Y("Area:N", sort="-x", title=None, axis=alt.Axis(labelLimit=200, labelFontSize=13)),
-        x=alt.X("Per 1,000 residents:Q", title="Records per 1,000 residents (Census 2021)"),
-        tooltip=["Area", alt.Tooltip("Per 1,000 residents:Q", format=".1f"), alt.Tooltip("Records:Q", format=",")],
-    )
-    labels = base.mark_text(align="left", dx=4, fontSize=13).encode(text=alt.Text("Per 1,000 residents:Q", format=".1f"))
-    return (base.mark_bar(color=ui.CRIME_COLOUR) + labels).properties(height=36 * len(frame))
-
+from areaprofile import charts, concerns, profile, ui
 
 
 selection = st.session_state["selection"]
@@ -73,7 +61,7 @@ for m in computable:
         ui.active_title(m["sentence"])
         area_table = concerns.measure_area_table(m)
         chart_frame = area_table[area_table["Area"] != ui.everywhere()][["Area", "Records", "Per 1,000 residents"]]
-        st.altair_chart(rate_chart(chart_frame), width="stretch")
+        st.vega_lite_chart(spec=charts.rate_chart(chart_frame), width="stretch")
         st.dataframe(area_table, hide_index=True, width="stretch",
                      column_config={"Records": st.column_config.NumberColumn(format="localized"),
                                     "Per 1,000 residents": st.column_config.NumberColumn(format="%.1f"),
