@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage, special  # not scipy.stats: the same tails, without its ~45 MiB and 0.5 s
 
-from areaprofile import metrics, query
+from areaprofile import metrics, osgb, query
 from areaprofile.errors import AreaprofileError
 from areaprofile.periods import Period, month_list
 from areaprofile.query import Store
@@ -172,7 +172,7 @@ class Grid:
     @cached_property
     def lonlat(self) -> tuple[np.ndarray, np.ndarray]:
         x, y = self.centroids
-        lon, lat = _to_wgs84().transform(x, y)
+        lon, lat = osgb.to_lonlat(x, y)
         return np.round(lon, 5), np.round(lat, 5)
 
     def square(self, i: int) -> dict:
@@ -180,8 +180,8 @@ class Grid:
         x0, y0 = self.ix[i] * self.cell_m, self.iy[i] * self.cell_m
         xs = [x0, x0 + self.cell_m, x0 + self.cell_m, x0, x0]
         ys = [y0, y0, y0 + self.cell_m, y0 + self.cell_m, y0]
-        lon, lat = _to_wgs84().transform(xs, ys)
-        return {"type": "Polygon", "coordinates": [[[round(a, 5), round(b, 5)] for a, b in zip(lon, lat)]]}
+        lon, lat = osgb.to_lonlat(xs, ys)
+        return {"type": "Polygon", "coordinates": [[[round(float(a), 5), round(float(b), 5)] for a, b in zip(lon, lat)]]}
 
     @cached_property
     def adjacency(self):
@@ -223,13 +223,6 @@ class Grid:
         """Gaussian kernel smoothing (sigma in cells) of per-cell values; nothing leaks outside."""
         raster = ndimage.gaussian_filter(self.to_raster(values), sigma_cells, mode="constant", truncate=3.0)
         return self.from_raster(raster)
-
-
-@functools.lru_cache(maxsize=1)
-def _to_wgs84():
-    from pyproj import Transformer
-
-    return Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 
 
 def _area_geometry(store: Store, area: str | None):
