@@ -29,7 +29,6 @@ from typing import Any
 
 import nh3
 import shapely
-from pyproj import Transformer
 from shapely.geometry import Polygon
 
 from areaprofile.errors import AreaprofileError
@@ -86,6 +85,8 @@ def _polygon(points: Any) -> Polygon | None:
             continue
     if len(coords) < 3:
         return None
+    from pyproj import Transformer  # here, not at the top: the Manage concerns page reads snapshots only
+
     to_bng = Transformer.from_crs(4326, 27700, always_xy=True)
     xs, ys = to_bng.transform([c[0] for c in coords], [c[1] for c in coords])
     polygon = shapely.make_valid(Polygon(zip(xs, ys)))
