@@ -264,8 +264,11 @@ class AppPage:
 
     # -- Streamlit -----------------------------------------------------------------------
     def wait_until_idle(self, quiet_ms: int = 600, timeout_ms: int = 90_000) -> None:
-        """Wait until the script has finished running and stayed finished for ``quiet_ms``."""
+        """Wait until the script has finished running and stayed finished for ``quiet_ms``, counted
+        from this call: an action's rerun may start a moment after the action, and an idle clock
+        left running from before it would call the page settled before that rerun began."""
         self.page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)
+        self.page.evaluate("() => { window.__apIdleSince = null; }")
         self.page.wait_for_function(
             """(quiet) => {
                 const app = document.querySelector("[data-testid='stApp']");

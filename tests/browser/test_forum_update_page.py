@@ -23,8 +23,10 @@ def server(streamlit_server, built_store):
 
 
 def _choose(page, label: str, option: str) -> None:
-    page.get_by_role("combobox", name=label).click()
+    box = page.get_by_role("combobox", name=label)
+    box.click()
     page.get_by_role("option", name=option, exact=True).click()
+    expect(box).to_have_value(option)  # a pick lost to a rerun fails here, not three steps later
 
 
 def _download(app, name: str, tmp_path):
@@ -55,7 +57,7 @@ def test_page_shows_the_pack_and_downloads_pdf_and_csv(server, app_page, built_s
     frame = page.frame_locator("iframe[title*='Keynsham Area Forum']")
     frame.locator("h1").wait_for(timeout=60_000)
     assert frame.locator("h1").inner_text() == "Keynsham Area Forum: community safety update"
-    assert "March 2021" in frame.locator(".sub").inner_text()
+    expect(frame.locator(".sub")).to_contain_text("March 2021", timeout=60_000)  # the new pack, not the last
 
     pack = report.build_pack(query.open_store(built_store), AREA, MONTH)
     crime_month = next(h for h in pack.headlines if h.label == "Crime (excluding ASB)" and h.period.months == 1)
