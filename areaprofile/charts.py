@@ -147,8 +147,17 @@ def funnel_chart(points: pd.DataFrame, curves: pd.DataFrame, name: str = "Area",
              "mark": {"type": "point", "size": 120, "filled": True, "color": CRIME_COLOUR},
              "encoding": dot | {"tooltip": [_field(name, "nominal"), _field(count, "quantitative", format=","),
                                             _field("Per 1,000 residents", "quantitative", format=".1f")]}},
-            {"data": {"name": "points"},
-             "mark": {"type": "text", "dx": 10, "align": "left", "fontSize": 14, "fontWeight": "bold"},
-             "encoding": dot | {"text": _field(name, "nominal")}},
+            _dot_labels(name, dot, "left", dx=10, right_hand=False),
+            _dot_labels(name, dot, "right", dx=-10, right_hand=True),
         ],
     }
+
+
+def _dot_labels(name: str, dot: dict[str, Any], align: str, dx: int, right_hand: bool) -> dict[str, Any]:
+    """Names beside the dots: right of a dot, or left of it in the right-hand third of the plot so
+    the name is not cut off at the chart's edge."""
+    return {"data": {"name": "points"},
+            "transform": [{"joinaggregate": [{"op": "max", "field": dot["x"]["field"], "as": "_widest"}]},
+                          {"filter": f"(datum[{dot['x']['field']!r}] > 0.7 * datum._widest) == {str(right_hand).lower()}"}],
+            "mark": {"type": "text", "dx": dx, "align": align, "fontSize": 14, "fontWeight": "bold"},
+            "encoding": dot | {"text": _field(name, "nominal")}}
