@@ -56,12 +56,12 @@ def trend_chart(trend: pd.DataFrame) -> Spec:
     return {
         "data": {"name": "trend"},
         "datasets": {"trend": long},
-        "height": 280,
+        "height": 340,
         "encoding": {
             "x": _field("Month", "temporal", **month, axis={"format": "%b %Y", "labelAngle": -40}),
             "y": _field("Count", "quantitative", title="Records per month"),
             "color": _field("Records", "nominal", scale={"domain": domain, "range": [CRIME_COLOUR, ASB_COLOUR]},
-                            legend={"orient": "bottom", "title": None}),
+                            legend={"orient": "top", "direction": "vertical", "title": None}),
             "strokeDash": _field("Records", "nominal", scale={"domain": domain, "range": [[1, 0], [6, 3]]},
                                  legend=None),
             "shape": _field("Records", "nominal", scale={"domain": domain, "range": ["circle", "triangle-up"]},
