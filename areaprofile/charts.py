@@ -154,8 +154,8 @@ def funnel_chart(points: pd.DataFrame, curves: pd.DataFrame, name: str = "Area",
 
 
 def _dot_labels(name: str, dot: dict[str, Any], align: str, dx: int, right_hand: bool) -> dict[str, Any]:
-    """Names beside the dots: right of a dot, or left of it in the right-hand third of the plot so
-    the name is not cut off at the chart's edge."""
+    """Names beside the dots: right of a dot, or left of it when the dot lies past 70% of the
+    largest x value, so no name is cut off at the chart's right edge."""
     return {"data": {"name": "points"},
             "transform": [{"joinaggregate": [{"op": "max", "field": dot["x"]["field"], "as": "_widest"}]},
                           {"filter": f"(datum[{dot['x']['field']!r}] > 0.7 * datum._widest) == {str(right_hand).lower()}"}],
