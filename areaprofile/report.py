@@ -42,8 +42,7 @@ from areaprofile.periods import Period, shift
 from areaprofile.periods import label as month_label
 from areaprofile.query import Store
 
-#: The dashboard's Okabe-Ito colours, so a printed chart matches the screen.
-POINT_COLOUR = CRIME_COLOUR
+#: Snap-point circles on the pack's map are the dashboard's crime colour (charts.CRIME_COLOUR).
 POINT_EDGE = "#08306B"
 
 TOP_LOCATIONS = 8
@@ -780,7 +779,7 @@ def map_svg(pack: Pack, width_mm: float = 87, height_mm: float = 76) -> bytes:
     if not points.empty:
         px, py = to_grid.transform(points["lon"].tolist(), points["lat"].tolist())
         sizes = [_class_size(_class_index(int(c), classes)) for c in points["count"]]
-        ax.scatter(px, py, s=sizes, facecolor=POINT_COLOUR, alpha=0.55, edgecolor=POINT_EDGE, linewidth=0.4, zorder=3)
+        ax.scatter(px, py, s=sizes, facecolor=CRIME_COLOUR, alpha=0.55, edgecolor=POINT_EDGE, linewidth=0.4, zorder=3)
     # Number the table's places on the map (numbers only: place names stay in the table as text).
     for loc, (lat, lon) in zip(pack.locations, _location_points(pack)):
         if lat is None:
@@ -804,7 +803,7 @@ def map_svg(pack: Pack, width_mm: float = 87, height_mm: float = 76) -> bytes:
     _north_arrow(ax)
     ax.set_axis_off()
     handles = [
-        Line2D([], [], linestyle="none", marker="o", markersize=math.sqrt(_class_size(i)), markerfacecolor=POINT_COLOUR,
+        Line2D([], [], linestyle="none", marker="o", markersize=math.sqrt(_class_size(i)), markerfacecolor=CRIME_COLOUR,
                alpha=0.55, markeredgecolor=POINT_EDGE, markeredgewidth=0.4, label=text)
         for i, (_low, _high, text) in enumerate(classes)
     ]
