@@ -199,10 +199,12 @@ def usable_months(store: Store, start: str, end: str) -> tuple[str | None, list[
     frame = downloads(store)
     frame = frame[(frame["month"] >= start) & (frame["month"] <= end)]
     settled = frame[frame["settled"]]
-    chosen = None
-    if len(settled):
-        sizes = settled.groupby("download")["month"].agg(["count", "max"]).sort_values(["count", "max"], ascending=False)
-        chosen = sizes.index[0]
+    # By hand, not groupby(...).agg("max"): on pandas' Arrow strings that loads pyarrow.acero (7 MiB).
+    months_of: dict[str, list[str]] = {}
+    for download, month in zip(settled["download"], settled["month"]):
+        months_of.setdefault(download, []).append(month)
+    # Most settled months, then the newest; a full tie goes to the first download by name.
+    chosen = max(sorted(months_of), key=lambda d: (len(months_of[d]), max(months_of[d])), default=None)
     used = settled[settled["download"] == chosen]["month"].tolist()
     left = {}
     for row in frame.itertuples():

@@ -14,6 +14,7 @@ development); ``streamlit run serve.py`` (scripts/run.sh, the Dockerfile) adds t
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import threading
@@ -72,6 +73,11 @@ def warm(pause_s: float = 0.0) -> None:
         knowledge.load_knowledge()
     except Exception:  # warming is an optimisation: never let it stop the server
         _LOG.warning("areaprofile: warming the caches at start-up failed; the first visit will do it", exc_info=True)
+    finally:
+        # Streamlit collects garbage after every script run (runner.postScriptGC). What the imports
+        # made lives as long as the server, so the collector need not walk it each time: frozen, a
+        # warm /map run's collection drops from ~0.1 s to a few ms, time the next request gets.
+        gc.freeze()
 
 
 def _import_if_present(*names: str) -> None:

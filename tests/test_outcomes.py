@@ -101,3 +101,23 @@ def test_bristol_groups_add_up(bristol_store):
     store = query.open_store(bristol_store)
     result = outcomes.outcomes(store, Selection(area=None, period=Period("2020-01", "2020-12")))
     assert result.crimes == query.total(store, start="2020-01", end="2020-12", crime_types="all-crime") > 0
+
+
+def test_outcomes_leave_pyarrow_acero_unloaded(built_store):
+    """pandas' groupby max on Arrow strings would load pyarrow.acero (~7 MiB in the server for good)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from areaprofile import outcomes, query\n"
+        "from areaprofile.periods import Period\n"
+        "from areaprofile.profile import Selection\n"
+        f"store = query.open_store({str(built_store)!r})\n"
+        "result = outcomes.outcomes(store, Selection(area=None, period=Period('2019-01', '2021-09')))\n"
+        "print(result.download, len(result.months_used), 'pyarrow.acero' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    download, used, acero = done.stdout.split()[-3:]
+    assert int(used) > 12 and acero == "False", done.stdout
