@@ -3,7 +3,8 @@ that start without two failed requests.
 
 - :func:`lifespan` starts :func:`warm` on a background thread as the server starts, so the first
   person after a restart does not wait for pandas, DuckDB, folium and the map page's first queries
-  (seconds on a small machine); the server answers meanwhile.
+  (seconds on a small machine); the server answers meanwhile. It then freezes what the imports
+  made (``gc.freeze``), so the collection Streamlit runs after every script run skips it.
 - :class:`BackendBaseUrl` tells Streamlit's page where the server is. Without it a direct visit to
   any page but ``/`` (``/map``) first tries ``/map/_stcore/health`` and ``/map/_stcore/host-config``
   (two 404s, streamlit/streamlit#7074) before finding the server at ``/``.
@@ -36,8 +37,8 @@ def warm(pause_s: float = 0.0) -> None:
     """Import what the pages need and run the default selection's first queries, once.
 
     The map and profile pages first (the heaviest first draw), then, ``pause_s`` later, the other
-    pages' modules. Any failure (no store yet, say) only means the first visitor warms it instead,
-    so it is logged, not raised.
+    pages' modules; last, everything alive is frozen out of the garbage collector's way. Any failure
+    (no store yet, say) only means the first visitor warms it instead, so it is logged, not raised.
     """
     try:
         # Not streamlit_folium: a component registers itself only when first imported inside a

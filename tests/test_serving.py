@@ -1,7 +1,7 @@
 """serve.py's warm-up: it loads what the pages need (never streamlit_folium, which must register
 itself inside a script run, nor the heavy libraries no page needs: scipy.stats, geopandas, and
-altair, as the charts are Vega-Lite dicts), and a missing store only means a logged warning, never
-a crash."""
+altair, as the charts are Vega-Lite dicts), freezes what it made out of the collector's way, and a
+missing store only means a logged warning, never a crash."""
 
 from __future__ import annotations
 
