@@ -45,11 +45,14 @@ def warm(pause_s: float = 0.0) -> None:
         # script run; imported here, it would never be served (404 for its frame). What it imports
         # (folium.plugins, ~0.4 s) is plain Python and is warmed below.
         from areaprofile import maps, partnership, profile, query, ui  # pandas, DuckDB, folium, Streamlit glue
-        from areaprofile import ui_signin  # noqa: F401  (app.py's every run: the register's SQLAlchemy)
+        from areaprofile import ui_signin  # app.py's every run: the register's SQLAlchemy
 
         _import_if_present("folium.plugins", "streamlit.emojis", "streamlit.material_icon_names")
 
         store = query.open_store()
+        # Every page's first run opens the register (the sign-in box); a new one is set up then
+        # (alembic, the schema, the seed: 0.3-0.5 s). Done here, the first visitor finds it open.
+        ui_signin.register_of(store)
         version = ui.cache_version(store)
 
         def call(function, *args):

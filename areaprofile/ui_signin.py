@@ -26,22 +26,30 @@ _FLASH = "_register_flash"
 
 
 def register() -> Register:
-    """The register that goes with the store this app serves: $AREAPROFILE_REGISTER, else
-    ``register.sqlite`` beside the store (``store/register.sqlite`` by default).
+    """The register that goes with the store this app serves (:func:`register_of`), or one
+    sentence on the page when it cannot be opened."""
+    from areaprofile import ui
 
-    One server serves one store, so one partnership: the store's partnership is passed to the
-    register, which takes it when new and is refused (one sentence on the page) when it belongs
-    to another partnership.
-    """
-    from areaprofile import partnership, ui
-
-    current = ui.store()
     try:
-        return open_register(os.environ.get(ENV_VAR) or current.path.parent / "register.sqlite",
-                             partnership.of_store(current))
+        return register_of(ui.store())
     except AreaprofileError as exc:
         st.error(exc.message)
         st.stop()
+
+
+def register_of(store) -> Register:
+    """The register that goes with ``store``: $AREAPROFILE_REGISTER, else ``register.sqlite``
+    beside the store (``store/register.sqlite`` by default), opened (and, when new, set up) once
+    per process.
+
+    One server serves one store, so one partnership: the store's partnership is passed to the
+    register, which takes it when new and is refused (:class:`AreaprofileError`) when it belongs
+    to another partnership.
+    """
+    from areaprofile import partnership
+
+    return open_register(os.environ.get(ENV_VAR) or store.path.parent / "register.sqlite",
+                         partnership.of_store(store))
 
 
 def _now() -> dt.datetime:
