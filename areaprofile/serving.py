@@ -44,10 +44,11 @@ def warm(pause_s: float = 0.0) -> None:
         # Not streamlit_folium: a component registers itself only when first imported inside a
         # script run; imported here, it would never be served (404 for its frame). What it imports
         # (folium.plugins, ~0.4 s) is plain Python and is warmed below.
-        from areaprofile import maps, partnership, profile, query, ui  # pandas, DuckDB, folium, Streamlit glue
+        from areaprofile import completeness, maps, partnership, profile, query, ui  # pandas, DuckDB, folium, Streamlit
         from areaprofile import ui_signin  # app.py's every run: the register's SQLAlchemy
 
         _import_if_present("folium.plugins", "streamlit.emojis", "streamlit.material_icon_names")
+        _streamlit_first_element_check()
 
         store = query.open_store()
         # Every page's first run opens the register (the sign-in box); a new one is set up then
@@ -67,9 +68,11 @@ def warm(pause_s: float = 0.0) -> None:
             call(profile.period_coverage, selection.period)
             call(profile.data_correct_as_of)
             features = call(profile.map_features, selection, "area")
+            call(completeness.completeness, selection)  # the map's and the profile's completeness note
             maps.map_html(maps.choropleth_map(features, "count", "name", tiles=None))  # folium's templates
             call(profile.headlines, selection)
             call(profile.monthly_trend, selection, 12)
+        gc.freeze()  # now, not only at the end: a first visitor's runs collect while the others warm
         time.sleep(pause_s)
         # The other pages' modules (chart specs, knowledge files, hotspots).
         from areaprofile import charts, concerns, hotspot_map, hotspots, knowledge  # noqa: F401
@@ -82,6 +85,23 @@ def warm(pause_s: float = 0.0) -> None:
         # made lives as long as the server, so the collector need not walk it each time: frozen, a
         # warm /map run's collection drops from ~0.1 s to a few ms, time the next request gets.
         gc.freeze()
+
+
+def _streamlit_first_element_check() -> None:
+    """Make the check Streamlit makes before a process's first element, here, not in a visitor's run.
+
+    Before its first element Streamlit asks whether it runs in a Python prompt, with
+    ``inspect.stack()``, which resolves the file of every loaded module: ~15,000 ``lstat`` calls,
+    0.15-0.3 s of the first visitor's first page (profiled). It is done once per process, so doing it
+    here moves it off their path; in a server, the answer (no prompt, a runtime exists) prints nothing.
+    ``inspect`` keeps what it resolved, so later lookups (the map component's, when it registers in
+    the first run) resolve only modules loaded since. A later Streamlit without the function skips this.
+    """
+    from streamlit import delta_generator
+
+    check = getattr(delta_generator, "_maybe_print_use_warning", None)
+    if callable(check):
+        check()
 
 
 def _import_if_present(*names: str) -> None:
