@@ -22,6 +22,8 @@ import threading
 import time
 from contextlib import asynccontextmanager
 
+from areaprofile.errors import AreaprofileError
+
 _LOG = logging.getLogger(__name__)
 
 #: Where Streamlit serves what is not a page: these keep their responses untouched.
@@ -37,23 +39,22 @@ def warm(pause_s: float = 0.0) -> None:
     """Import what the pages need and run the default selection's first queries, once.
 
     The map and profile pages first (the heaviest first draw), then, ``pause_s`` later, the other
-    pages' modules; last, everything alive is frozen out of the garbage collector's way. Any failure
-    (no store yet, say) only means the first visitor warms it instead, so it is logged, not raised.
+    pages' modules. What is alive is frozen out of the garbage collector's way after the first pages
+    and again at the end. Any failure (no store yet, say) only means the first visitor warms it
+    instead, so it is logged, not raised.
     """
     try:
         # Not streamlit_folium: a component registers itself only when first imported inside a
         # script run; imported here, it would never be served (404 for its frame). What it imports
         # (folium.plugins, ~0.4 s) is plain Python and is warmed below.
         from areaprofile import completeness, maps, partnership, profile, query, ui  # pandas, DuckDB, folium, Streamlit
-        from areaprofile import ui_signin  # app.py's every run: the register's SQLAlchemy
+        from areaprofile import ui_signin  # noqa: F401  (app.py's every run: the register's SQLAlchemy)
 
         _import_if_present("folium.plugins", "streamlit.emojis", "streamlit.material_icon_names")
         _streamlit_first_element_check()
 
         store = query.open_store()
-        # Every page's first run opens the register (the sign-in box); a new one is set up then
-        # (alembic, the schema, the seed: 0.3-0.5 s). Done here, the first visitor finds it open.
-        ui_signin.register_of(store)
+        _open_register(store)
         version = ui.cache_version(store)
 
         def call(function, *args):
@@ -85,6 +86,22 @@ def warm(pause_s: float = 0.0) -> None:
         # made lives as long as the server, so the collector need not walk it each time: frozen, a
         # warm /map run's collection drops from ~0.1 s to a few ms, time the next request gets.
         gc.freeze()
+
+
+def _open_register(store) -> None:
+    """Open the store's register, as every page's first run does (the sign-in box).
+
+    A new register is set up then (alembic, the schema, the seed: 0.3-0.5 s); done here, the first
+    visitor finds it open. A register that cannot be opened (another partnership's, a database
+    that does not answer) is the pages' to explain in one sentence: here it is logged, and the
+    map and profile pages are warmed all the same.
+    """
+    from areaprofile import ui_signin
+
+    try:
+        ui_signin.register_of(store)
+    except AreaprofileError as exc:
+        _LOG.warning("areaprofile: the register was not opened at start-up: %s", exc.message)
 
 
 def _streamlit_first_element_check() -> None:
