@@ -6,6 +6,7 @@ that connect without failed requests (see areaprofile/serving.py).
 
 import streamlit as st
 
-from areaprofile import serving
+from areaprofile import allocator, serving
 
+allocator.compact_heap()  # before the server's threads take their own malloc arenas
 app = st.App("app.py", lifespan=serving.lifespan, middleware=serving.middleware())

@@ -87,3 +87,14 @@ def test_warm_without_a_store_logs_and_returns(warmed_without_store):
     done = warmed_without_store
     assert done.returncode == 0, done.stderr[-2000:]
     assert "warming the caches at start-up failed; the first visit will do it" in done.stderr
+
+
+def test_serve_py_compacts_the_heap_before_pyarrow_is_imported():
+    """serve.py sets the allocators up before Streamlit or the warm-up imports pyarrow."""
+    script = ("import os, runpy, sys; os.environ.pop('ARROW_DEFAULT_MEMORY_POOL', None)\n"
+              "runpy.run_path('serve.py')\n"
+              "import pyarrow; print(pyarrow.default_memory_pool().backend_name)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "system"
