@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from areaprofile import hotspot_accuracy as ha
-from areaprofile import hotspots
+from areaprofile import hotspots, memo
 from areaprofile.errors import AreaprofileError
 from areaprofile.periods import month_list, shift
 from areaprofile.query import Store
@@ -94,7 +94,7 @@ def _paired(a: dict, b: dict) -> tuple[np.ndarray, np.ndarray]:
     return np.array([a[m] for m in months]), np.array([b[m] for m in months])
 
 
-@hotspots.memoised
+@memo.memoised
 def choose(store: Store, crime_types, area: str | None, tune_from: str, tune_to: str) -> Candidate:
     """The ranking for these types and area, chosen on the tuning months only (module notes, 1);
     the 12-month count when the tuning months cannot be scored (not loaded)."""
@@ -115,7 +115,7 @@ def choose(store: Store, crime_types, area: str | None, tune_from: str, tune_to:
     return best
 
 
-@hotspots.memoised
+@memo.memoised
 def ceiling_pais(store: Store, crime_types, area: str | None, test_from: str, test_to: str,
                  coverage: float) -> dict[str, tuple[float, float]]:
     """Per test month with records: (leave-month-out PAI, hindsight PAI) (module notes, 2)."""
@@ -260,7 +260,7 @@ def _ratio_text(row: Row) -> str:
     return f"{row.ratio:.2f} ({row.low:.2f} to {row.high:.2f})"
 
 
-@hotspots.memoised
+@memo.memoised
 def report(store: Store, crime_types, area: str | None, test_to: str, area_label: str = "",
            types_label: str = "") -> CeilingReport:
     """Naive 12/24/36, the chosen ranking and both ceilings on the ``TEST_MONTHS`` months to

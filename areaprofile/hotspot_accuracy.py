@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from areaprofile import hotspots, partnership, query
+from areaprofile import hotspots, memo, partnership, query
 from areaprofile.errors import AreaprofileError
 from areaprofile.periods import label, month_list, shift
 from areaprofile.query import Store
@@ -315,7 +315,7 @@ class Evaluation:
         return pd.DataFrame(rows)
 
 
-@hotspots.memoised
+@memo.memoised
 def _evaluate(store: Store, crime_types, test_from: str, test_to: str, train_months: int, coverage: float,
               method_name: str, area: str | None) -> Evaluation:
     chosen = method(method_name)
@@ -358,7 +358,7 @@ def _evaluate(store: Store, crime_types, test_from: str, test_to: str, train_mon
                       everywhere=partnership.of_store(store).all_label)
 
 
-@hotspots.memoised
+@memo.memoised
 def _loaded_months(store: Store) -> tuple[str, ...]:
     """The loaded months, asked once per store version (the choice of a ranking runs ~20 evaluations)."""
     return tuple(query.months(store))
@@ -503,7 +503,7 @@ def trust(store: Store, selection, test_months: int = 12, method_name: str = DEF
                  start, end, train_months)
 
 
-@hotspots.memoised
+@memo.memoised
 def _forecast(store: Store, crime_types, area: str | None, end: str, coverage: float, method_name: str,
               train_months: int = TRAIN_MONTHS) -> np.ndarray:
     g = hotspots.grid(store, area)

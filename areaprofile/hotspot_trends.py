@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import special  # not scipy.stats (~45 MiB): the normal tail is special.ndtr
 
-from areaprofile import hotspots, query
+from areaprofile import hotspots, memo, query
 from areaprofile.periods import Period, month_list, shift
 from areaprofile.query import Store
 
@@ -219,7 +219,7 @@ class Trends:
         return list(dict.fromkeys(names))[:limit]
 
 
-@hotspots.memoised
+@memo.memoised
 def trends(store: Store, selection, alpha: float = hotspots.FDR_ALPHA) -> Trends:
     """Labels for every cell of the selection's area over the twelve quarters to its last month."""
     types = hotspots.types_key(selection.crime_types)

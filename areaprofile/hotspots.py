@@ -38,12 +38,8 @@ read-only.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import math
-import threading
 import warnings
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -52,6 +48,7 @@ import pandas as pd
 from scipy import ndimage, special  # not scipy.stats: the same tails, without its ~45 MiB and 0.5 s
 
 from areaprofile import metrics, osgb, query
+from areaprofile.memo import memoised
 from areaprofile.errors import AreaprofileError
 from areaprofile.periods import Period, month_list
 from areaprofile.query import Store
@@ -65,45 +62,6 @@ PERMUTATIONS = 99
 SEED = 27700
 #: Family-wise level for flagging snap points (Bonferroni over the points of the area).
 SNAP_ALPHA = 0.05
-
-# ---- a small cache keyed by store version ---------------------------------------------------
-
-_MEMO: OrderedDict = OrderedDict()
-_MEMO_LOCK = threading.Lock()
-_MEMO_SIZE = 128
-
-
-def memoised(function):
-    """Cache ``function(store, *args)`` per store file and version (args must be hashable)."""
-
-    signature = inspect.signature(function)
-
-    @functools.wraps(function)
-    def wrapper(store: Store, *args, **kwargs):
-        bound = signature.bind(store, *args, **kwargs)
-        bound.apply_defaults()  # grid(s, a) and grid(s, a, 250) share one entry
-        key = (function.__module__, function.__qualname__, str(store.path), store.version,
-               tuple(bound.arguments.items())[1:])
-        with _MEMO_LOCK:
-            if key in _MEMO:
-                _MEMO.move_to_end(key)
-                value = _MEMO[key]
-                return value.copy() if isinstance(value, pd.DataFrame) else value
-        value = function(store, *args, **kwargs)
-        with _MEMO_LOCK:
-            _MEMO[key] = value
-            while len(_MEMO) > _MEMO_SIZE:
-                _MEMO.popitem(last=False)
-        return value.copy() if isinstance(value, pd.DataFrame) else value
-
-    wrapper.uncached = function
-    return wrapper
-
-
-def clear_cache() -> None:
-    with _MEMO_LOCK:
-        _MEMO.clear()
-
 
 def types_key(crime_types) -> tuple[str, ...] | None:
     """Hashable, validated crime types (None = every type)."""

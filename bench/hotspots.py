@@ -27,7 +27,7 @@ from common import open_or_build, store_arguments, timed  # noqa: E402
 
 from areaprofile import forecast_ceiling as fc  # noqa: E402
 from areaprofile import hotspot_accuracy as ha  # noqa: E402
-from areaprofile import hotspot_trends, hotspots, profile, query  # noqa: E402
+from areaprofile import hotspot_trends, hotspots, memo, profile, query  # noqa: E402
 from areaprofile.periods import Period  # noqa: E402
 from areaprofile.profile import Selection  # noqa: E402
 
@@ -94,19 +94,19 @@ def timings(store, runs: int) -> list[list[str]]:
             hotspots.snap_point_flags(store, selection)
 
         def cold_gi():
-            hotspots.clear_cache()
+            memo.clear()
             hotspots.hot_cells(store, selection)
 
         def cold_trends():
-            hotspots.clear_cache()
+            memo.clear()
             hotspot_trends.trends(store, selection)
 
         def cold_ceiling():
-            hotspots.clear_cache()
+            memo.clear()
             fc.for_selection(store, selection)
 
         def cold_page():
-            hotspots.clear_cache()
+            memo.clear()
             page_numbers()
 
         cells = hotspots.grid(store, selection.area).n
@@ -133,8 +133,8 @@ def timings(store, runs: int) -> list[list[str]]:
         size = maps.map_html_bytes(hotspot_map.hotspot_map(layers))
         rows.append([f"folium map build + render: {name}", f"{statistics.median(build) * 1000:.0f} ms",
                      f"{len(layers['cells']['features']):,} cells drawn, {size / 1e3:.0f} kB HTML"])
-    hotspots.clear_cache()
-    one = timed(lambda: (hotspots.clear_cache(), ha.evaluate(store, "all-crime", "2020-10", "2021-09", 12, 0.01,
+    memo.clear()
+    one = timed(lambda: (memo.clear(), ha.evaluate(store, "all-crime", "2020-10", "2021-09", 12, 0.01,
                                                               ha.DEFAULT_METHOD)), runs)
     rows.append(["one evaluation, cold (B&NES, 12 test months)", f"{statistics.median(one) * 1000:.0f} ms",
                  "grid + month x cell counts + 12 rankings"])
