@@ -78,3 +78,12 @@ def test_python_dash_m_runs_the_cli(built_store):
     )
     lines = result.stdout.splitlines()
     assert lines[0] == "area,count" and [line.split(",")[0] for line in lines[1:]] == list(AREAS)
+
+
+def test_a_store_connection_gives_back_query_memory_when_idle(built_store):
+    # The served store's DuckDB purges what finished queries used on a background thread (issue 12).
+    con = query.connect_fresh(built_store)
+    try:
+        assert con.execute("SELECT current_setting('allocator_background_threads')").fetchone()[0] is True
+    finally:
+        con.close()
