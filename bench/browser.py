@@ -26,7 +26,9 @@ from __future__ import annotations
 import base64
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -190,6 +192,19 @@ def _change_period(app, option: str, timeout_s: float = 60) -> float:
     raise TimeoutError(f"the map's legend did not change within {timeout_s:.0f} s")
 
 
+def existing_register(store_path: Path, folder: Path) -> str:
+    """A register set up before the server starts, as it is when a running site is restarted.
+
+    Without one the server would set up a new register (alembic, the schema, the seed) at start-up:
+    a site's first start, once in its life, which is not what "a first visit after a restart" means.
+    The CLI sets it up, so the bench and the server use the same code.
+    """
+    register = folder / "register.sqlite"
+    subprocess.run([sys.executable, "-m", "areaprofile", "concerns", "list", "--register", str(register),
+                    "--store", str(store_path)], cwd=ROOT, check=True, capture_output=True)
+    return str(register)
+
+
 def measure(store_path: Path, runs: int, lsoa_count: int, log=print, quick: bool = False) -> BrowserFigures:
     pages_to_visit = visits(quick)
     figures = BrowserFigures(lsoa_polygons=lsoa_count, visits=pages_to_visit)
@@ -201,10 +216,11 @@ def measure(store_path: Path, runs: int, lsoa_count: int, log=print, quick: bool
 
     chromium_args, AppPage, is_local, start_streamlit = _harness()
     # The browser starts first, so the spawn -> first map figure is the server's alone.
-    with sync_playwright() as p:
+    with sync_playwright() as p, tempfile.TemporaryDirectory(prefix="areaprofile-bench-") as scratch:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=chromium_args)
+        register = existing_register(store_path, Path(scratch))
         spawned = time.monotonic()
-        server = start_streamlit("serve.py", env={"AREAPROFILE_STORE": str(store_path)})
+        server = start_streamlit("serve.py", env={"AREAPROFILE_STORE": str(store_path), "AREAPROFILE_REGISTER": register})
         try:
             def open_page(path: str) -> tuple[object, AppPage, ByteCounter]:
                 context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
