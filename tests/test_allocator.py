@@ -3,6 +3,7 @@
 Each check runs in a fresh Python, as the server does: the settings last for the process.
 """
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -95,5 +96,6 @@ def test_threads_share_at_most_two_arenas():
         done = subprocess.run([sys.executable, "-c", ARENA_PROBE, mode], capture_output=True, text=True, check=True)
         return int(done.stdout)
 
-    assert heaps("default") > allocator.ARENAS  # glibc's own habit: an arena per contending thread
+    if (os.cpu_count() or 1) >= 2:  # one core rarely has two threads in malloc at once
+        assert heaps("default") > allocator.ARENAS  # glibc's own habit: an arena per contending thread
     assert heaps("compact") <= allocator.ARENAS
