@@ -19,7 +19,7 @@ from collections import OrderedDict
 import numpy as np
 import pandas as pd
 
-#: Room for the intermediate results of about one area-wide selection (All B&NES: ~6 MiB).
+#: Room for the intermediate results of about one selection of a whole partnership (~6.8 MiB measured).
 MAX_BYTES = 8 * 2**20
 _entries: OrderedDict = OrderedDict()  # key -> (value, bytes)
 _lock = threading.Lock()
