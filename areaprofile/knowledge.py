@@ -24,7 +24,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from . import config
+from . import config, yamlfile
 from .errors import AreaprofileError
 
 #: Stands for every published crime type except Anti-social behaviour (i.e. recorded crime).
@@ -191,7 +191,7 @@ class _Builder:
 
     def _read(self, path: Path) -> dict:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yamlfile.safe_load(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f" near line {mark.line + 1}" if mark is not None else ""

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from areaprofile import yamlfile
 from areaprofile.config import GEO_DIR, PROJECT_ROOT
 from areaprofile.errors import AreaprofileError
 
@@ -193,7 +194,7 @@ def default_la_code() -> str:
         return chosen
     for code in available():
         try:
-            if (yaml.safe_load(settings_path(code).read_text(encoding="utf-8")) or {}).get("default") is True:
+            if (yamlfile.safe_load(settings_path(code).read_text(encoding="utf-8")) or {}).get("default") is True:
                 return code
         except (OSError, yaml.YAMLError):
             continue
@@ -217,7 +218,7 @@ def load(la_code: str | None = None) -> Partnership:
 def load_file(path: str | Path) -> Partnership:
     path = Path(path)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yamlfile.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise AreaprofileError(f"{path}: cannot read the partnership settings ({problem}).") from None

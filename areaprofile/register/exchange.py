@@ -25,6 +25,7 @@ from pathlib import Path
 import sqlalchemy as sa
 import yaml
 
+from areaprofile import yamlfile
 from areaprofile.register import concerns as rc
 from areaprofile.register import models, validate
 from areaprofile.register.accounts import User, require_can_edit
@@ -134,12 +135,11 @@ def _kind(path: Path) -> str:
 # Reading a file
 
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~20x faster
 
 
 def _refuse_aliases(text: str) -> None:
     """Refuse anchors and aliases: a small file could otherwise expand enormously."""
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in yaml.parse(text, Loader=yamlfile.SafeLoader):
         if isinstance(event, yaml.AliasEvent):
             raise ImportRefused("The YAML file uses aliases (*name); write each value out in full.")
 
@@ -164,7 +164,7 @@ def read_entries(path: str | Path) -> list[dict]:
 def _yaml_entries(name: str, text: str) -> list[dict]:
     try:
         _refuse_aliases(text)
-        document = yaml.load(text, Loader=_Loader)  # noqa: S506 - the safe loader (C or Python)
+        document = yamlfile.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" near line {mark.line + 1}" if mark is not None else ""
