@@ -48,8 +48,8 @@ import pandas as pd
 from scipy import ndimage, special  # not scipy.stats: the same tails, without its ~45 MiB and 0.5 s
 
 from areaprofile import metrics, osgb, query
-from areaprofile.memo import memoised
 from areaprofile.errors import AreaprofileError
+from areaprofile.memo import memoised
 from areaprofile.periods import Period, month_list
 from areaprofile.query import Store
 

@@ -48,7 +48,6 @@ def warm(pause_s: float = 0.0) -> None:
         # script run; imported here, it would never be served (404 for its frame). What it imports
         # (folium.plugins, ~0.4 s) is plain Python and is warmed below.
         from areaprofile import completeness, maps, partnership, profile, query, ui  # pandas, DuckDB, folium, Streamlit
-        from areaprofile import ui_signin  # noqa: F401  (app.py's every run: the register's SQLAlchemy)
 
         _import_if_present("folium.plugins", "streamlit.emojis", "streamlit.material_icon_names")
         _streamlit_first_element_check()
@@ -89,7 +88,8 @@ def warm(pause_s: float = 0.0) -> None:
 
 
 def _open_register(store) -> None:
-    """Open the store's register, as every page's first run does (the sign-in box).
+    """Open the store's register, as every page's first run does (the sign-in box: app.py imports
+    ui_signin and the register's SQLAlchemy on every run).
 
     A new register is set up then (alembic, the schema, the seed: 0.3-0.5 s); done here, the first
     visitor finds it open. A register that cannot be opened (another partnership's, a database

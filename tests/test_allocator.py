@@ -14,20 +14,25 @@ from areaprofile import allocator
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
 
-#: Allocates a 1 MiB block, frees it, then a 512 KiB block: counts the blocks with their own pages
-#: (mallinfo2's hblks) while the second block is held.
-PROBE = textwrap.dedent("""
+#: What each probe starts with: glibc's malloc and free, and the settings when asked for.
+LIBC = textwrap.dedent("""
     import ctypes, sys
     from areaprofile import allocator
     libc = ctypes.CDLL(None)
     libc.malloc.restype = ctypes.c_void_p
+    libc.malloc.argtypes = (ctypes.c_size_t,)
     libc.free.argtypes = (ctypes.c_void_p,)
+    if sys.argv[1] == "compact":
+        assert allocator.compact_heap()
+""")
+
+#: Allocates a 1 MiB block, frees it, then a 512 KiB block: counts the blocks with their own pages
+#: (mallinfo2's hblks) while the second block is held.
+PROBE = LIBC + textwrap.dedent("""
     class Info(ctypes.Structure):
         _fields_ = [(n, ctypes.c_size_t) for n in
                     "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
     libc.mallinfo2.restype = Info
-    if sys.argv[1] == "compact":
-        assert allocator.compact_heap()
     before = libc.mallinfo2().hblks
     libc.free(libc.malloc(1 << 20))  # glibc's own threshold rises to 1 MiB here
     held = libc.malloc(1 << 19)
@@ -62,19 +67,12 @@ def test_a_large_block_keeps_its_own_pages_after_a_larger_one_was_freed():
 
 
 #: Eight threads malloc and free at once (ctypes lets go of Python's lock), then count glibc's heaps.
-ARENA_PROBE = textwrap.dedent("""
-    import ctypes, sys, tempfile, threading
-    from areaprofile import allocator
-    libc = ctypes.CDLL(None)
-    libc.malloc.restype = ctypes.c_void_p
-    libc.malloc.argtypes = (ctypes.c_size_t,)
-    libc.free.argtypes = (ctypes.c_void_p,)
+ARENA_PROBE = LIBC + textwrap.dedent("""
+    import tempfile, threading
     libc.fopen.restype = ctypes.c_void_p
     libc.fopen.argtypes = (ctypes.c_char_p, ctypes.c_char_p)
     libc.malloc_info.argtypes = (ctypes.c_int, ctypes.c_void_p)
     libc.fclose.argtypes = (ctypes.c_void_p,)
-    if sys.argv[1] == "compact":
-        assert allocator.compact_heap()
     def churn():
         for _ in range(20000):
             libc.free(libc.malloc(64))

@@ -135,8 +135,6 @@ def _kind(path: Path) -> str:
 # Reading a file
 
 
-
-
 def _refuse_aliases(text: str) -> None:
     """Refuse anchors and aliases: a small file could otherwise expand enormously."""
     for event in yaml.parse(text, Loader=yamlfile.SafeLoader):
