@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from collections import Counter
 
 import pytest
@@ -87,3 +88,24 @@ def test_a_store_connection_gives_back_query_memory_when_idle(built_store):
         assert con.execute("SELECT current_setting('allocator_background_threads')").fetchone()[0] is True
     finally:
         con.close()
+
+
+def test_one_connection_per_store_file_however_its_path_is_written(built_store, tmp_path, monkeypatch):
+    # open_store runs several times in every page run; the file's real path names its connection.
+    link = tmp_path / "linked.duckdb"
+    link.symlink_to(built_store)
+    monkeypatch.chdir(Path(built_store).parent)
+    absolute = query.open_store(built_store)
+    assert query.open_store(Path(built_store).name) is absolute
+    assert query.open_store(link) is absolute
+    assert query.open_store(str(link)) is absolute
+
+
+def test_a_page_runs_open_store_without_resolving_the_path_again(built_store, monkeypatch):
+    # Each lstat lets the server's other thread take Python's lock while a page is being sent.
+    query.open_store(built_store)
+    lstats = []
+    real_lstat = os.lstat
+    monkeypatch.setattr(os, "lstat", lambda *args, **kwargs: lstats.append(args) or real_lstat(*args, **kwargs))
+    query.open_store(built_store)
+    assert lstats == []
