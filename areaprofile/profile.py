@@ -8,6 +8,7 @@ same selection gives the same numbers everywhere.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -466,12 +467,18 @@ def map_features(store: Store, selection: Selection, level: str) -> dict:
 
 
 def map_sentence(features: dict, selection: Selection, measure: str) -> str:
-    """The map's one-sentence summary: highest and lowest shape for the shaded measure."""
-    table = map_table(features)
-    if table.empty:
+    """The map's one-sentence summary: highest and lowest shape for the shaded measure.
+
+    Shapes without a figure (no residents, no area) are left out of the ranking; ties go to the
+    shape with more records, then by name. Plain Python, not a DataFrame: it runs in the map's
+    page run, before the map is sent."""
+    known = [feature["properties"] for feature in features["features"]
+             if isinstance(feature["properties"].get(measure), (int, float))
+             and not math.isnan(feature["properties"][measure])]
+    if not known:
         return "Nothing to map for this choice."
-    ranked = table.sort_values(measure, ascending=False)
-    top, bottom = ranked.iloc[0], ranked.iloc[-1]
+    ranked = sorted(known, key=lambda row: (-row[measure], -row["count"], str(row["name"])))
+    top, bottom = ranked[0], ranked[-1]
     unit = {"count": "records", "rate_per_1000": "per 1,000 residents", "per_km2": "per km²"}[measure]
     value = lambda row: f"{row[measure]:,}" if measure == "count" else f"{row[measure]:,.1f}"  # noqa: E731
     also = "" if measure == "count" else f" ({top['count']:,} records)"
