@@ -6,7 +6,8 @@ that connect without failed requests (see areaprofile/serving.py).
 
 import streamlit as st
 
-from areaprofile import allocator, serving
+from areaprofile import allocator, nodelay, serving
 
 allocator.compact_heap()  # before the server's threads take their own malloc arenas
+nodelay.listeners_without_delay()  # Streamlit has bound its port and accepts nothing yet
 app = st.App("app.py", lifespan=serving.lifespan, middleware=serving.middleware())

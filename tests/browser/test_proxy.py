@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from areaprofile import nodelay
 from tests.browser.conftest import ROOT, StreamlitServer, _free_port
 
 TEMPLATE = ROOT / "deploy" / "nginx" / "areaprofile.conf.template"
@@ -99,6 +100,7 @@ def _get(url: str, encoding: str | None) -> tuple[bytes, dict]:
 def test_javascript_is_compressed_and_health_answers(app, proxy):
     body, headers = _get(f"{proxy}/_stcore/health", None)
     assert body == b"ok"
+    assert nodelay.NOT_FOUND not in app.log_path.read_text(errors="replace")  # serve.py found Streamlit's port
     page, _ = _get(f"{proxy}/map", None)
     script = re.search(rb'src="\./(static/js/index\.[^"]+\.js)"', page).group(1).decode()
     direct, direct_headers = _get(f"{app.url}/{script}", "gzip")
