@@ -10,4 +10,5 @@ from areaprofile import allocator, nodelay, serving
 
 allocator.compact_heap()  # before the server's threads take their own malloc arenas
 nodelay.listeners_without_delay()  # Streamlit has bound its port and accepts nothing yet
+serving.without_file_watchers()
 app = st.App("app.py", lifespan=serving.lifespan, middleware=serving.middleware())
