@@ -39,8 +39,8 @@ OTHER_PAGES_AFTER_S = 3.0
 def warm(pause_s: float = 0.0) -> None:
     """Import what the pages need and run the default selection's first queries, once.
 
-    The map and profile pages first (the heaviest first draw), then, ``pause_s`` later, the other
-    pages' modules. What is alive is frozen out of the garbage collector's way after the first pages
+    The map and profile pages first (the heaviest first draw), then, ``pause_s`` later, the register
+    and the other pages' modules. What is alive is frozen out of the garbage collector's way after the first pages
     and again at the end. Any failure (no store yet, say) only means the first visitor warms it
     instead, so it is logged, not raised.
     """
@@ -54,7 +54,6 @@ def warm(pause_s: float = 0.0) -> None:
         _streamlit_first_element_check()
 
         store = query.open_store()
-        _open_register(store)
         version = ui.cache_version(store)
 
         def call(function, *args):
@@ -77,7 +76,9 @@ def warm(pause_s: float = 0.0) -> None:
         _resolve_module_files()
         gc.freeze()  # now, not only at the end: a first visitor's runs collect while the others warm
         time.sleep(pause_s)
-        # The other pages' modules (chart specs, knowledge files, hotspots).
+        # The register (an anonymous map or profile never opens it: SQLAlchemy is 0.17 s of imports)
+        # and the other pages' modules (chart specs, knowledge files, hotspots).
+        _open_register(store)
         from areaprofile import charts, concerns, hotspot_map, hotspots, knowledge  # noqa: F401
 
         knowledge.load_knowledge()
@@ -92,13 +93,12 @@ def warm(pause_s: float = 0.0) -> None:
 
 
 def _open_register(store) -> None:
-    """Open the store's register, as every page's first run does (the sign-in box: app.py imports
-    ui_signin and the register's SQLAlchemy on every run).
+    """Open the store's register, as the concerns, forum-update and editing pages' first run does.
 
-    A new register is set up then (alembic, the schema, the seed: 0.3-0.5 s); done here, the first
-    visitor finds it open. A register that cannot be opened (another partnership's, a database
+    A new register is set up then (alembic, the schema, the seed: 0.3-0.5 s); done here, their
+    first visitor finds it open. A register that cannot be opened (another partnership's, a database
     that does not answer) is the pages' to explain in one sentence: here it is logged, and the
-    map and profile pages are warmed all the same.
+    other pages are warmed all the same.
     """
     from areaprofile import ui_signin
 

@@ -6,19 +6,26 @@ account. Passwords, the limit on failed sign-ins and roles live in
 session and draws the form. When ``[auth]`` is set in ``.streamlit/secrets.toml`` a council
 sign-in button (``st.login``, OpenID Connect) is offered too: the council account's e-mail
 address must match an account name in the register.
+
+app.py draws :func:`account_box` on every page, so this module is imported on every run; the register's
+modules (SQLAlchemy, argon2: ~0.17 s to import) are imported only once an account is in play, so an
+anonymous visitor's map or profile, and a restarted server's first visit, never wait for them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from areaprofile.errors import AreaprofileError
 from areaprofile.ui import literal
-from areaprofile.register import accounts
-from areaprofile.register.db import ENV_VAR, Register, open_register
+
+if TYPE_CHECKING:
+    from areaprofile.register.accounts import User
+    from areaprofile.register.db import Register
 
 _USER = "_register_user"
 _SEEN = "_register_seen"
@@ -47,6 +54,7 @@ def register_of(store) -> Register:
     to another partnership.
     """
     from areaprofile import partnership
+    from areaprofile.register.db import ENV_VAR, open_register
 
     return open_register(os.environ.get(ENV_VAR) or store.path.parent / "register.sqlite",
                          partnership.of_store(store))
@@ -64,14 +72,16 @@ def council_sign_in_configured() -> bool:
         return False
 
 
-def _council_user() -> accounts.User | None:
+def _council_user() -> User | None:
     if not council_sign_in_configured() or not getattr(st.user, "is_logged_in", False):
         return None
+    from areaprofile.register import accounts
+
     email = str(st.user.get("email") or "")
     return accounts.get_user(register(), email) if email else None
 
 
-def current_user() -> accounts.User | None:
+def current_user() -> User | None:
     """The signed-in account, or None. A session idle for longer than the limit is signed out
     here (with a note for the next page), so an unattended laptop does not stay able to edit."""
     user = st.session_state.get(_USER)
@@ -81,6 +91,8 @@ def current_user() -> accounts.User | None:
             st.session_state[_USER] = user
     if user is None:
         return None
+    from areaprofile.register import accounts
+
     if accounts.session_expired(st.session_state.get(_SEEN), _now()):
         minutes = int(accounts.idle_limit().total_seconds() // 60)
         sign_out(f"You were signed out after {minutes} minutes without activity; sign in again to make changes.")
@@ -125,6 +137,8 @@ def sign_in_form(purpose: str) -> None:
     if note:
         st.info(note)
     st.subheader(f"Sign in to {purpose}")
+    from areaprofile.register import accounts
+
     reg = register()
     with st.form("sign_in", clear_on_submit=False):
         name = st.text_input("Account name", max_chars=100, autocomplete="username")
@@ -151,7 +165,7 @@ def sign_in_form(purpose: str) -> None:
     st.caption("No account? Ask whoever runs the dashboard. Accounts are personal: every change names who made it.")
 
 
-def require(purpose: str, admin: bool = False) -> accounts.User:
+def require(purpose: str, admin: bool = False) -> User:
     """The signed-in account, or stop the page after the sign-in form (and a note for viewers)."""
     user = current_user()
     if user is None:
