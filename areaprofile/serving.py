@@ -40,9 +40,9 @@ def warm(pause_s: float = 0.0) -> None:
     """Import what the pages need and run the default selection's first queries, once.
 
     The map and profile pages first (the heaviest first draw), then, ``pause_s`` later, the register
-    and the other pages' modules. What is alive is frozen out of the garbage collector's way after the first pages
-    and again at the end. Any failure (no store yet, say) only means the first visitor warms it
-    instead, so it is logged, not raised.
+    and the other pages' modules. What is alive is frozen out of the garbage collector's way after
+    the first pages and again at the end. Any failure (no store yet, say) only means the first
+    visitor warms it instead, so it is logged, not raised.
     """
     try:
         # Not streamlit_folium: a component registers itself only when first imported inside a

@@ -100,42 +100,36 @@ def test_warm_without_a_store_logs_and_returns(warmed_without_store):
     assert "warming the caches at start-up failed; the first visit will do it" in done.stderr
 
 
-def test_serve_py_compacts_the_heap_before_pyarrow_is_imported():
-    """serve.py sets the allocators up before Streamlit or the warm-up imports pyarrow."""
-    script = ("import os, runpy, sys; os.environ.pop('ARROW_DEFAULT_MEMORY_POOL', None)\n"
-              "runpy.run_path('serve.py')\n"
-              "import pyarrow; print(pyarrow.default_memory_pool().backend_name)")
+def _serve_py_between(before: str, after: str) -> str:
+    """Run serve.py as Streamlit runs it (imported once its port is bound), with ``before`` and
+    ``after`` around it in a fresh process; the last line ``after`` prints."""
+    script = f"import runpy\n{before}\nrunpy.run_path('serve.py')\n{after}"
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
                           cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip().splitlines()[-1] == "system"
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_serve_py_compacts_the_heap_before_pyarrow_is_imported():
+    """serve.py sets the allocators up before Streamlit or the warm-up imports pyarrow."""
+    assert _serve_py_between("import os; os.environ.pop('ARROW_DEFAULT_MEMORY_POOL', None)",
+                             "import pyarrow; print(pyarrow.default_memory_pool().backend_name)") == "system"
 
 
 def test_serve_py_turns_nagle_off_on_the_port_streamlit_has_bound():
     """Streamlit binds its port before it imports serve.py; serve.py then turns Nagle's algorithm off
     on it, so every connection it accepts answers without waiting for delayed ACKs."""
-    script = ("import runpy, socket\n"
-              "listener = socket.socket(family=socket.AF_INET)\n"  # as Streamlit binds it
-              "listener.bind(('127.0.0.1', 0)); listener.listen(8)\n"
-              "runpy.run_path('serve.py')\n"
-              "print(listener.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip().splitlines()[-1] != "0"
+    bound_as_streamlit_binds = ("import socket; listener = socket.socket(family=socket.AF_INET)\n"
+                                "listener.bind(('127.0.0.1', 0)); listener.listen(8)")
+    assert _serve_py_between(bound_as_streamlit_binds,
+                             "print(listener.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))") != "0"
 
 
 def test_serve_py_starts_sessions_without_file_watchers():
     """run.sh and the container start serve.py without --server.fileWatcherType; serve.py itself turns
     watching off, or every new session would set up watchers (0.3 s a visit, 0.6-1.2 s the first)."""
-    script = ("import runpy\nfrom streamlit import config\n"
-              "assert config.get_option('server.fileWatcherType') == 'auto'\n"
-              "runpy.run_path('serve.py')\n"
-              "print(config.get_option('server.fileWatcherType'))")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip().splitlines()[-1] == "none"
+    assert _serve_py_between("from streamlit import config; assert config.get_option('server.fileWatcherType') == 'auto'",
+                             "print(config.get_option('server.fileWatcherType'))") == "none"
 
 
 def test_no_page_relies_on_streamlit_magic():
