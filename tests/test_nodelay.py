@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import sys
+import threading
 
 import pytest
 
@@ -40,7 +41,10 @@ def _nodelay_of_accepted(listener: socket.socket) -> int:
                 await asyncio.sleep(0.01)
             writer.close()
 
-    asyncio.run(main())
+    # In a thread of its own: the browser tests' Playwright keeps an event loop running in this one.
+    worker = threading.Thread(target=asyncio.run, args=(main(),))
+    worker.start()
+    worker.join(timeout=30)
     return seen[0]
 
 
