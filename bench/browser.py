@@ -1,10 +1,10 @@
-"""Browser figures on one fresh server: first map after a spawn, map load, re-colour on a period
+"""Browser figures on fresh servers: first map after a spawn, map load, re-colour on a period
 change, bytes sent, and the server's memory. Debian Chromium, the browser-test harness.
 
 Uses the browser-test harness (tests/browser/conftest.py): ``start_streamlit`` runs the app as
 it is served for real (``serve.py``: caches warmed at start-up) on 127.0.0.1 with the bench store,
-Playwright drives /usr/bin/chromium (never a downloaded browser), every request off the machine is
-refused, and the map's iframe (``AppPage.map_frame``) is polled every 50 ms for its
+Playwright drives /usr/bin/chromium (never a downloaded browser), no name but the server's
+resolves (``OFFLINE``), and the map's iframe (``AppPage.map_frame``) is polled every 50 ms for its
 ``path.leaflet-interactive`` polygons.
 
 - spawn -> first map: from starting the server process until the first visitor's /map (their tab
@@ -248,10 +248,15 @@ def measure(store_path: Path, runs: int, lsoa_count: int, log=print, quick: bool
         # for everything after.
         register = existing_register(store_path, Path(scratch))
         env = {"AREAPROFILE_STORE": str(store_path), "AREAPROFILE_REGISTER": register}
+
+        def spawn():
+            """A first visitor's tab, then a fresh server: (the server, the tab, when it was spawned)."""
+            visitor = new_visitor()
+            spawned_at = time.monotonic()
+            return start_streamlit("serve.py", env=env), visitor, spawned_at
+
         for _ in range(runs - 1):
-            first_visitor = new_visitor()
-            spawned = time.monotonic()
-            server = start_streamlit("serve.py", env=env)
+            server, first_visitor, spawned = spawn()
             try:
                 context, app, _counter = open_page("/map", first_visitor)
                 _wait_for_paths(app, 5)
@@ -259,9 +264,7 @@ def measure(store_path: Path, runs: int, lsoa_count: int, log=print, quick: bool
                 context.close()
             finally:
                 server.stop()
-        first_visitor = new_visitor()
-        spawned = time.monotonic()
-        server = start_streamlit("serve.py", env=env)
+        server, first_visitor, spawned = spawn()
         try:
             for i in range(runs + 1 if runs > 1 else 1):  # runs=1 (--quick): the cold visit only
                 context, app, counter = open_page("/map", first_visitor if i == 0 else None)
