@@ -40,7 +40,8 @@ COPY data/knowledge data/knowledge
 COPY deploy/entrypoint.sh deploy/entrypoint.sh
 COPY --from=assets /src/static/vendor static/vendor
 # Editable: the package finds geo/, data/knowledge/ and static/ beside itself, in /app.
-RUN uv pip install --system --no-deps -e . && python -m compileall -q areaprofile views app.py serve.py
+RUN uv pip install --system --no-deps -e . && python -m compileall -q areaprofile views app.py serve.py \
+    && python -m areaprofile.template_cache
 RUN useradd --create-home --uid 10001 areaprofile && mkdir -p /data/store && chown -R areaprofile /data
 USER areaprofile
 VOLUME ["/data"]

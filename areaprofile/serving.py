@@ -47,10 +47,14 @@ def warm(pause_s: float = 0.0) -> None:
     try:
         # Not streamlit_folium: a component registers itself only when first imported inside a
         # script run; imported here, it would never be served (404 for its frame). What it imports
-        # (folium.plugins, ~0.4 s) is plain Python and is warmed below.
-        from areaprofile import completeness, maps, partnership, profile, query, ui  # pandas, DuckDB, folium, Streamlit
+        # (folium.plugins, ~0.4 s) is plain Python and is warmed below. folium's templates are read
+        # compiled from the previous start, not compiled again (template_cache).
+        from areaprofile.template_cache import reusing_compiled_templates
 
-        _import_if_present("folium.plugins", "streamlit.emojis", "streamlit.material_icon_names")
+        with reusing_compiled_templates():
+            from areaprofile import completeness, maps, partnership, profile, query, ui  # pandas, DuckDB, folium, Streamlit
+
+            _import_if_present("folium.plugins", "streamlit.emojis", "streamlit.material_icon_names")
         _streamlit_first_element_check()
 
         store = query.open_store()

@@ -29,6 +29,8 @@ fi
 
 # Our own modules too (quiet and quick when nothing changed): the server's first page imports them.
 .venv/bin/python -m compileall -q areaprofile views app.py serve.py >/dev/null
+# And folium's Jinja templates, compiled once into areaprofile/__pycache__ (areaprofile/template_cache.py).
+.venv/bin/python -m areaprofile.template_cache >/dev/null
 
 # Map assets (Leaflet etc.) are served by the app itself, never from a CDN.
 bash scripts/fetch_assets.sh

@@ -166,6 +166,10 @@ def test_compose_and_dockerfiles_keep_their_promises():
     assert "UV_COMPILE_BYTECODE=1" in ops["ENV"] and "AREAPROFILE_STORE=/data/" in ops["ENV"]
     assert "/data" in ops["VOLUME"]
     assert ops["ENTRYPOINT"] == '["bash", "deploy/entrypoint.sh"]'
+    # folium's templates are compiled into the image while it is built (template_cache), before
+    # the non-root user, who can read the folder but not write it.
+    fills = [i for i, (op, arg) in enumerate(final) if op == "RUN" and "-m areaprofile.template_cache" in arg]
+    assert fills and fills[0] < [op for op, _ in final].index("USER")
     for op, arg in final:
         if op == "COPY" and not arg.startswith("--from"):
             for source in arg.split()[:-1]:
