@@ -11,4 +11,5 @@ from areaprofile import allocator, nodelay, serving
 allocator.compact_heap()  # before the server's threads take their own malloc arenas
 nodelay.listeners_without_delay()  # Streamlit has bound its port and accepts nothing yet
 serving.without_file_watchers()
+serving.without_installed_component_scan()  # before st.App makes the runtime, which would search
 app = st.App("app.py", lifespan=serving.lifespan, middleware=serving.middleware())
