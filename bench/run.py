@@ -338,25 +338,20 @@ def print_table(rows: list[Row], header: list[str]) -> None:
 def machine_line() -> str:
     load = os.getloadavg()
     return (f"{os.cpu_count()} cores, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min); "
-            f"speed check {python_loop_s():.2f} s")
+            f"speed check {speed_check_s():.2f} s")
 
 
-#: Steps of the speed check's loop (0.13-0.16 s on this machine during stop 23).
-SPEED_CHECK_STEPS = 2_000_000
-
-
-def python_loop_s() -> float:
-    """Best of three runs of a fixed pure-Python loop, in seconds.
+def speed_check_s() -> float:
+    """Seconds for a fresh Python to import pandas, best of three: how fast the machine is right now.
 
     These machines' speed drifts by up to 1.7 times within an hour with nothing else running (the
-    counts CLI took 207 ms at one hour and 383 ms at the next): this says which speed a run had, so
-    figures from different runs can be read side by side."""
+    counts CLI took 207 ms at one hour and 383 ms at the next), most in starting processes and
+    touching new memory, which a pure-Python loop hardly shows. Printed at the start and the end of
+    a run, it says which speed that run had, so runs from different hours can be read side by side."""
     best = float("inf")
     for _ in range(3):
         started = time.perf_counter()
-        total = 0
-        for step in range(SPEED_CHECK_STEPS):
-            total += step * step
+        subprocess.run([sys.executable, "-c", "import pandas"], check=True, capture_output=True)
         best = min(best, time.perf_counter() - started)
     return best
 
