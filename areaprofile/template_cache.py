@@ -39,18 +39,19 @@ _lock = threading.Lock()
 _folders: dict[int, Path] = {}
 
 
-def _settings(environment: jinja2.Environment) -> tuple:
-    """What, besides the text, decides the code Jinja makes of a template in ``environment``."""
+def _settings(environment: jinja2.Environment, name: str | None) -> tuple:
+    """What, besides the text, decides the code Jinja makes of template ``name`` in ``environment``."""
     def named(value):
         return value if value is None or isinstance(value, (bool, str)) else f"{value.__module__}.{value.__qualname__}"
 
+    autoescape = environment.autoescape(name) if callable(environment.autoescape) else environment.autoescape
     return (
         f"{type(environment).__module__}.{type(environment).__qualname__}",
         environment.block_start_string, environment.block_end_string, environment.variable_start_string,
         environment.variable_end_string, environment.comment_start_string, environment.comment_end_string,
         environment.line_statement_prefix, environment.line_comment_prefix, environment.trim_blocks,
         environment.lstrip_blocks, environment.newline_sequence, environment.keep_trailing_newline,
-        environment.optimized, environment.is_async, named(environment.autoescape), named(environment.finalize),
+        environment.optimized, environment.is_async, bool(autoescape), named(environment.finalize),
         tuple(sorted(environment.extensions)), tuple(sorted(environment.filters)), tuple(sorted(environment.tests)),
         tuple(sorted((k, repr(v)) for k, v in environment.policies.items() if k.startswith(("compiler.", "ext.")))),
     )
@@ -60,7 +61,7 @@ def _compile(self, source, name=None, filename=None, raw=False, defer_init=False
     folder = _folders.get(threading.get_ident())
     if folder is None or raw or not isinstance(source, str):
         return _compile_from_text(self, source, name, filename, raw, defer_init)
-    key = repr((source, name, filename, defer_init, _settings(self))).encode("utf-8", "surrogatepass")
+    key = repr((source, name, filename, defer_init, _settings(self, name))).encode("utf-8", "surrogatepass")
     path = folder / hashlib.sha256(key).hexdigest()
     try:
         code = marshal.loads(path.read_bytes())

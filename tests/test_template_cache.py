@@ -64,7 +64,13 @@ def test_a_changed_text_or_setting_is_a_new_file_never_a_stale_one(tmp_path):
         trimmed = jinja2.Environment(trim_blocks=True).from_string(text).render(x="a")
         other = jinja2.Environment().from_string(text + "!").render(x="a")
     assert plain == "\na\n\nend" and trimmed == "a\nend" and other == "\na\n\nend!"
-    assert len(_files(tmp_path)) == 3
+    def chooser(escape: bool) -> jinja2.Environment:  # the same function, deciding differently
+        return jinja2.Environment(autoescape=jinja2.select_autoescape(default_for_string=escape))
+
+    with reusing_compiled_templates(tmp_path):
+        assert chooser(True).from_string("{{ x }}").render(x="<b>") == "&lt;b&gt;"
+        assert chooser(False).from_string("{{ x }}").render(x="<b>") == "<b>"
+    assert len(_files(tmp_path)) == 5
     with reusing_compiled_templates(tmp_path):  # read back, each still its own
         assert jinja2.Environment(trim_blocks=True).from_string(text).render(x="a") == trimmed
         assert jinja2.Environment().from_string(text).render(x="a") == plain
