@@ -348,12 +348,7 @@ def speed_check_s() -> float:
     counts CLI took 207 ms at one hour and 383 ms at the next), most in starting processes and
     touching new memory, which a pure-Python loop hardly shows. Printed at the start and the end of
     a run, it says which speed that run had, so runs from different hours can be read side by side."""
-    best = float("inf")
-    for _ in range(3):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import pandas"], check=True, capture_output=True)
-        best = min(best, time.perf_counter() - started)
-    return best
+    return min(timed(lambda: subprocess.run([sys.executable, "-c", "import pandas"], check=True, capture_output=True), 3))
 
 
 def main(argv=None) -> int:
