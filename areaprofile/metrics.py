@@ -3,6 +3,7 @@ funnel-plot limits. Pure functions of counts and populations, so they are easy t
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,19 +78,28 @@ def compare_counts(current: int, earlier: int, alpha: float = SIGNIFICANCE) -> C
     """Exact conditional test of two Poisson counts over equal exposure.
 
     Given the total, the current count is Binomial(total, 1/2) if nothing changed; the two-sided
-    p-value says how often chance alone gives a split at least this uneven."""
-    from scipy import special
-
+    p-value says how often chance alone gives a split at least this uneven (what
+    scipy.stats.binomtest computes). The distribution is symmetric, so that is twice the tail below
+    the smaller count, at most 1. Plain Python: the area profile's headlines need no scipy (its
+    import was 0.17 s of a first visit)."""
     total = int(current) + int(earlier)
-    # Two-sided exact binomial test at p = 1/2 (what scipy.stats.binomtest computes): the
-    # distribution is symmetric, so the p-value is twice the smaller tail, at most 1.
-    k = int(current)
-    if total == 0 or 2 * k == total:
-        p_value = 1.0
-    else:
-        upper_tail = special.bdtrc(k - 1, total, 0.5) if k > 0 else 1.0  # P(X >= k)
-        p_value = float(min(1.0, 2 * min(special.bdtr(k, total, 0.5), upper_tail)))
+    smaller = min(int(current), int(earlier))
+    p_value = 1.0 if total == 0 or 2 * smaller == total else min(1.0, 2 * _binomial_half_tail(smaller, total))
     return Change(current=int(current), earlier=int(earlier), p_value=p_value, unusual=p_value < alpha)
+
+
+def _binomial_half_tail(k: int, n: int) -> float:
+    """P(X <= k) for X ~ Binomial(n, 1/2) and k < n/2: the term at k, then the terms below it by
+    their ratio C(n, i-1) / C(n, i) = i / (n-i+1) until they no longer change the sum. Within
+    2e-10 of scipy's figure for totals up to ~70,000 (the test compares them)."""
+    log_term_at_k = math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) - n * math.log(2)
+    term = relative_sum = 1.0
+    for i in range(k, 0, -1):
+        term *= i / (n - i + 1)
+        relative_sum += term
+        if term < relative_sum * 1e-17:
+            break
+    return math.exp(log_term_at_k) * relative_sum
 
 
 def funnel_limits(populations, overall_rate_per_person: float, confidence: float) -> tuple[np.ndarray, np.ndarray]:
