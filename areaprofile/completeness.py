@@ -97,16 +97,18 @@ def completeness(store: Store, selection) -> Completeness:
     wanted = month_list(period.start, period.end)
     held = set(query.months(store))
     where, params = query.where_clause(**selection.filters(), store=store)
-    records, unplaced = store.sql(
+    # Plain rows, not DataFrames: this runs before the map page's first map is sent (deferred_import).
+    (records, unplaced), = store.rows(
         f"SELECT count(*) AS n, count(*) FILTER (longitude IS NULL OR latitude IS NULL) AS u FROM crimes WHERE {where}", params
-    ).iloc[0]
-    columns = set(store.sql("SELECT column_name FROM information_schema.columns WHERE table_name = 'files'")["column_name"])
+    )[1]
+    columns = {name for (name,) in store.rows(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'files'")[1]}
     blank = "rows_blank_lsoa" if "rows_blank_lsoa" in columns else "0"  # stores built before it was counted
-    force = store.sql(
+    (force_without_location, force_blank_lsoa), = store.rows(
         f"SELECT coalesce(sum(rows_without_location), 0) AS w, coalesce(sum({blank}), 0) AS b FROM files "
         "WHERE month BETWEEN ? AND ?",
         [period.start, period.end],
-    ).iloc[0]
+    )[1]
     fresh = update_log.freshness(store)
     return Completeness(
         period=period,
@@ -114,8 +116,8 @@ def completeness(store: Store, selection) -> Completeness:
         months_wanted=len(wanted),
         records=int(records),
         records_without_location=int(unplaced),
-        force_rows_without_location=int(force["w"]),
-        force_rows_blank_lsoa=int(force["b"]),
+        force_rows_without_location=int(force_without_location),
+        force_rows_blank_lsoa=int(force_blank_lsoa),
         next_month=fresh.next_month,
         next_expected_by=fresh.next_expected_by,
     )

@@ -19,12 +19,13 @@ import json
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
-from areaprofile import metrics, query
+from areaprofile import deferred_import, metrics, query
 from areaprofile.errors import AreaprofileError
 from areaprofile.query import Store
 from areaprofile.smoothing import empirical_bayes_rates
+
+pd = deferred_import.module("pandas")  # imported by the first function that uses it (see deferred_import)
 
 #: The kinds of place, with the crimes column that holds them.
 KINDS = ("ward", "parish")
@@ -71,7 +72,7 @@ def places_in(store: Store, area: str) -> list[Place]:
     query.check_area(area, store)
     found = []
     for kind in KINDS:
-        frame = store.sql(
+        _columns, rows = store.rows(  # rows, not a DataFrame: the map page's first run needs no pandas
             f"""WITH counted AS (SELECT {kind} AS name, area, COUNT(*) AS n FROM crimes
                                  WHERE {kind} IS NOT NULL GROUP BY 1, 2),
                      main AS (SELECT name, arg_max(area, n) AS main_area FROM counted GROUP BY 1)
@@ -79,7 +80,7 @@ def places_in(store: Store, area: str) -> list[Place]:
                 WHERE c.area = ? ORDER BY c.name""",
             [area],
         )
-        found += [Place(kind, row.name, bool(row.part)) for row in frame.itertuples(index=False)]
+        found += [Place(kind, name, bool(part)) for name, part in rows]
     return found
 
 

@@ -11,13 +11,13 @@ import json
 import math
 from dataclasses import dataclass, field
 
-import pandas as pd
-
-from areaprofile import metrics, partnership, places, query
+from areaprofile import deferred_import, metrics, partnership, places, query
 from areaprofile.config import ASB, CRIME_TYPES
 from areaprofile.errors import AreaprofileError
 from areaprofile.periods import Period, month_list
 from areaprofile.query import Store
+
+pd = deferred_import.module("pandas")  # imported by the first function that uses it (see deferred_import)
 
 CRIME_LABEL = "Crime (excluding ASB)"
 ASB_LABEL = "Anti-social behaviour"
@@ -435,34 +435,32 @@ def map_features(store: Store, selection: Selection, level: str) -> dict:
     group = {"area": "area", "ward": "ward_code", "lsoa": "lsoa"}[level]
     # Areas and wards are counted over the whole partnership (a ward may straddle two areas); LSOAs nest in areas.
     where, params = query.where_clause(**selection.filters(area=selection.area if level == "lsoa" else None), store=store)
-    counted = store.sql(f"SELECT {group} AS key, COUNT(*) AS count FROM crimes WHERE {where} GROUP BY 1", params)
-    counts = dict(zip(counted["key"], counted["count"]))
+    # Plain rows, not DataFrames: the first map after a start is drawn before pandas is imported.
+    counts = dict(store.rows(f"SELECT {group} AS key, COUNT(*) AS count FROM crimes WHERE {where} GROUP BY 1", params)[1])
     if level == "area":
-        shapes = store.sql("SELECT name AS key, name, population, area_km2, geojson FROM areas")
+        _columns, shapes = store.rows("SELECT name AS key, name, population, area_km2, NULL AS area, NULL AS ward, geojson FROM areas")
     elif level == "ward":
-        shapes = store.sql("SELECT code AS key, name, population, area_km2, main_area AS area, geojson FROM wards")
-        if selection.area:
-            shapes = shapes[shapes["area"] == selection.area]
+        _columns, shapes = store.rows("SELECT code AS key, name, population, area_km2, main_area AS area, NULL AS ward, geojson FROM wards")
     else:
-        shapes = store.sql("SELECT code AS key, name, population, area_km2, area, ward, geojson FROM lsoa")
-        if selection.area:
-            shapes = shapes[shapes["area"] == selection.area]
+        _columns, shapes = store.rows("SELECT code AS key, name, population, area_km2, area, ward, geojson FROM lsoa")
     features = []
-    for row in shapes.itertuples(index=False):
-        count = int(counts.get(row.key, 0))
+    for key, name, population, area_km2, area, ward, geojson in shapes:
+        if level != "area" and selection.area and area != selection.area:
+            continue
+        count = int(counts.get(key, 0))
         properties = {
-            "code": row.key,
-            "name": row.name,
+            "code": key,
+            "name": name,
             "count": count,
-            "population": int(row.population),
-            "rate_per_1000": round(metrics.rate_per_1000(count, row.population), 1),
-            "per_km2": round(count / row.area_km2, 1),
+            "population": int(population),
+            "rate_per_1000": round(metrics.rate_per_1000(count, population), 1),
+            "per_km2": round(count / area_km2, 1),
         }
         if level == "lsoa":
-            properties["ward"] = row.ward
+            properties["ward"] = ward
         if level != "area":
-            properties["area"] = row.area
-        features.append({"type": "Feature", "properties": properties, "geometry": json.loads(row.geojson)})
+            properties["area"] = area
+        features.append({"type": "Feature", "properties": properties, "geometry": json.loads(geojson)})
     return {"type": "FeatureCollection", "features": features, "short_name": short_name}
 
 
@@ -494,10 +492,10 @@ def _short(name: str, features: dict) -> str:
     return name.replace(long, short) if long else name
 
 
-def map_table(features: dict) -> pd.DataFrame:
-    rows = [f["properties"] for f in features["features"]]
-    frame = pd.DataFrame(rows)
-    return frame.sort_values("count", ascending=False).reset_index(drop=True)
+def map_table(features: dict) -> list[dict]:
+    """The map's numbers, one row per shape, most records first (rows, not a DataFrame: the map
+    page draws the first map after a start before pandas is imported)."""
+    return sorted((dict(feature["properties"]) for feature in features["features"]), key=lambda row: -row["count"])
 
 
 # ---- data & sources -----------------------------------------------------------------------

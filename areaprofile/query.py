@@ -226,7 +226,7 @@ def connect_fresh(path: str | Path) -> duckdb.DuckDBPyConnection:
 
 def months(store: Store) -> list[str]:
     """Months loaded, oldest first."""
-    return store.sql("SELECT DISTINCT month FROM crimes ORDER BY month")["month"].tolist()
+    return [month for (month,) in store.rows("SELECT DISTINCT month FROM crimes ORDER BY month")[1]]
 
 
 def resolve_crime_types(crime_types) -> list[str] | None:

@@ -2,9 +2,10 @@
 that start without two failed requests.
 
 - :func:`lifespan` starts :func:`warm` on a background thread as the server starts, so the first
-  person after a restart does not wait for pandas, DuckDB, folium and the map page's first queries
-  (seconds on a small machine); the server answers meanwhile. It then freezes what the imports
-  made (``gc.freeze``), so the collection Streamlit runs after every script run skips it.
+  person after a restart does not wait for DuckDB, folium and the map page's first queries
+  (seconds on a small machine); the server answers meanwhile. pandas and the other pages come a
+  few seconds later, out of the first map's way. What the imports made is frozen (``gc.freeze``),
+  so the collection Streamlit runs after every script run skips it.
 - :func:`without_file_watchers`: sessions start without watching the source files;
   :func:`without_installed_component_scan`: the server starts without searching every installed
   package for Streamlit components the app does not use.
@@ -21,9 +22,10 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import sys
 import threading
 import time
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 
 from areaprofile.errors import AreaprofileError
 
@@ -41,53 +43,18 @@ OTHER_PAGES_AFTER_S = 3.0
 def warm(pause_s: float = 0.0) -> None:
     """Import what the pages need and run the default selection's first queries, once.
 
-    The map and profile pages first (the heaviest first draw), then, ``pause_s`` later, the register
-    and the other pages' modules. What is alive is frozen out of the garbage collector's way after
-    the first pages and again at the end. Any failure (no store yet, say) only means the first
+    The map page first (:func:`_warm_first_map`, without pandas), then, ``pause_s`` later, pandas,
+    the area profile's figures, the register and the other pages' modules
+    (:func:`_warm_other_pages`). What is alive is frozen out of the garbage collector's way after
+    the first map and again at the end. Any failure (no store yet, say) only means the first
     visitor warms it instead, so it is logged, not raised.
     """
     try:
-        # Not streamlit_folium: a component registers itself only when first imported inside a
-        # script run; imported here, it would never be served (404 for its frame). What it imports
-        # (folium.plugins, ~0.4 s) is plain Python and is warmed below. folium's templates are read
-        # compiled from the previous start, not compiled again (template_cache).
-        from areaprofile.template_cache import reusing_compiled_templates
-
-        with reusing_compiled_templates():
-            from areaprofile import completeness, maps, partnership, profile, query, ui  # pandas, DuckDB, folium, Streamlit
-
-            _import_if_present("folium.plugins", "streamlit.emojis", "streamlit.material_icon_names")
-        _streamlit_first_element_check()
-
-        store = query.open_store()
-        version = ui.cache_version(store)
-
-        def call(function, *args):
-            return ui.cached(ui.function_key(function), version, *args, _function=function, _store=store)
-
-        months = call(profile.loaded_months)
-        if months:
-            from areaprofile.periods import preset_period
-
-            selection = profile.Selection(area=None, period=preset_period("Last 3 months", months[-1]),
-                                          everywhere=partnership.of_store(store).all_label)  # as the sidebar makes it
-            call(profile.period_coverage, selection.period)
-            call(profile.data_correct_as_of)
-            features = call(profile.map_features, selection, "area")
-            call(completeness.completeness, selection)  # the map's and the profile's completeness note
-            maps.map_html(maps.choropleth_map(features, "count", "name", tiles=None))  # folium's templates
-            profile.map_table(features)  # pandas' and pyarrow's first frame of dicts: ~0.06 s once
-            call(profile.headlines, selection)
-            call(profile.monthly_trend, selection, 12)
+        first_map = _warm_first_map()
         _resolve_module_files()
         gc.freeze()  # now, not only at the end: a first visitor's runs collect while the others warm
         time.sleep(pause_s)
-        # The register (an anonymous map or profile never opens it: SQLAlchemy is 0.17 s of imports)
-        # and the other pages' modules (chart specs, knowledge files, hotspots).
-        _open_register(store)
-        from areaprofile import charts, concerns, hotspot_map, hotspots, knowledge  # noqa: F401
-
-        knowledge.load_knowledge()
+        _warm_other_pages(*first_map)
         _resolve_module_files()
     except Exception:  # warming is an optimisation: never let it stop the server
         _LOG.warning("areaprofile: warming the caches at start-up failed; the first visit will do it", exc_info=True)
@@ -96,6 +63,127 @@ def warm(pause_s: float = 0.0) -> None:
         # made lives as long as the server, so the collector need not walk it each time: frozen, a
         # warm /map run's collection drops from ~0.1 s to a few ms, time the next request gets.
         gc.freeze()
+
+
+def _warm_first_map():
+    """What the map page's first run needs, and nothing else: its modules and the default map.
+
+    pandas is not among them (the map page answers in plain rows, see deferred_import): its
+    0.25-0.4 s of imports waits until after the first visitor's map. folium would import it all
+    the same (it converts DataFrames when pandas is there), so it is imported here as if pandas were
+    not installed (:func:`_without_pandas`); the dashboard never hands folium a DataFrame.
+    Returns the store, its cache version and the default selection, for :func:`_warm_other_pages`.
+    """
+    # Not streamlit_folium: a component registers itself only when first imported inside a
+    # script run; imported here, it would never be served (404 for its frame). What it imports
+    # (folium.plugins, ~0.4 s) is plain Python and is warmed below. folium's templates are read
+    # compiled from the previous start, not compiled again (template_cache).
+    from areaprofile.template_cache import reusing_compiled_templates
+
+    with reusing_compiled_templates():
+        with _without_pandas():
+            _import_if_present("folium", "folium.plugins")
+        from areaprofile import completeness, maps, partnership, profile, query, ui  # DuckDB, folium, Streamlit
+
+        # pyarrow: Streamlit imports it for every component (0.05 s), and not under _without_pandas,
+        # as pyarrow finds out whether pandas is there when it first converts a table.
+        _import_if_present("streamlit.emojis", "streamlit.material_icon_names", "pyarrow")
+    _streamlit_first_element_check()
+    _component_values_checked_without_pandas()
+
+    store = query.open_store()
+    version = ui.cache_version(store)
+    months = _cached(profile.loaded_months, store, version)
+    if not months:
+        return store, version, None
+    from areaprofile.periods import preset_period
+
+    selection = profile.Selection(area=None, period=preset_period("Last 3 months", months[-1]),
+                                  everywhere=partnership.of_store(store).all_label)  # as the sidebar makes it
+    _cached(profile.period_coverage, store, version, selection.period)
+    _cached(profile.data_correct_as_of, store, version)
+    features = _cached(profile.map_features, store, version, selection, "area")
+    _cached(completeness.completeness, store, version, selection)  # the map's and the profile's completeness note
+    maps.map_html(maps.choropleth_map(features, "count", "name", tiles=None))  # folium's templates
+    return store, version, selection
+
+
+def _warm_other_pages(store, version, selection) -> None:
+    """pandas and the area profile's first figures, then the register (an anonymous map or profile
+    never opens it: SQLAlchemy is 0.17 s of imports) and the other pages' modules (chart specs,
+    knowledge files, hotspots)."""
+    from areaprofile import profile
+
+    if selection is not None:
+        _cached(profile.headlines, store, version, selection)
+        _cached(profile.monthly_trend, store, version, selection, 12)
+    _open_register(store)
+    from areaprofile import charts, concerns, hotspot_map, hotspots, knowledge  # noqa: F401
+
+    knowledge.load_knowledge()
+
+
+def _cached(function, store, version, *args):
+    """``function``'s answer through the pages' own cache, so their first run finds it there."""
+    from areaprofile import ui
+
+    return ui.cached(ui.function_key(function), version, *args, _function=function, _store=store)
+
+
+@contextmanager
+def _without_pandas():
+    """Imports in this thread, inside the block, find no pandas (``import pandas`` raises
+    ModuleNotFoundError, which libraries that can do without it catch). Other threads import it
+    as usual; once any has, it is simply there."""
+    finder = _NoPandasInThread(threading.get_ident())
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
+
+
+class _NoPandasInThread:
+    """An import finder that refuses pandas to one thread (see :func:`_without_pandas`)."""
+
+    def __init__(self, thread_id: int):
+        self.thread_id = thread_id
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "pandas" and threading.get_ident() == self.thread_id:
+            raise ModuleNotFoundError("pandas is imported after the first map (areaprofile.serving)", name=name)
+        return None
+
+
+def _component_values_checked_without_pandas() -> None:
+    """Let the map component take its plain values without importing pandas.
+
+    Before it sends a component's values, Streamlit asks of each that is not a number or a string
+    whether it is a table (``is_dataframe_like``), and the asking imports pandas and pyarrow, even
+    for the map's lists and dicts of plain values, which are never one. Those are answered here
+    without the import (:func:`_plain_values`); anything else is asked of Streamlit as before. A
+    test checks that Streamlit's own answer for such values is still no.
+    """
+    from streamlit.components.v1 import custom_component
+
+    asks = getattr(custom_component, "is_dataframe_like", None)
+    if callable(asks) and not getattr(asks, "plain_values_first", False):
+        def is_dataframe_like(value) -> bool:
+            return False if _plain_values(value) else asks(value)
+
+        is_dataframe_like.plain_values_first = True
+        custom_component.is_dataframe_like = is_dataframe_like
+
+
+def _plain_values(value) -> bool:
+    """``value`` is JSON's kind of data: None, text, numbers, and lists and dicts of them."""
+    if value is None or type(value) in (str, int, float, bool):
+        return True
+    if type(value) in (list, tuple):
+        return all(_plain_values(item) for item in value)
+    if type(value) is dict:
+        return all(type(key) is str and _plain_values(item) for key, item in value.items())
+    return False
 
 
 def _open_register(store) -> None:

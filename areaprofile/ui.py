@@ -7,16 +7,18 @@ Nothing here computes a statistic; it only asks the package and lays out the ans
 from __future__ import annotations
 
 import html
+import sys
 from contextlib import contextmanager
 from typing import Callable
 
-import pandas as pd
 import streamlit as st
 
-from areaprofile import completeness, partnership, places, profile, query, update_log
+from areaprofile import completeness, deferred_import, partnership, places, profile, query, update_log
 from areaprofile.config import ASB, CRIME_TYPES
 from areaprofile.errors import AreaprofileError
 from areaprofile.periods import PRESETS, Period, financial_year_period, financial_years, label, preset_period
+
+pd = deferred_import.module("pandas")  # imported by the first function that uses it (see deferred_import)
 
 TYPE_MODES = ("All crime and ASB", "All crime (excluding ASB)", "Anti-social behaviour only", "Choose types")
 _MODE_PARAM = {"All crime and ASB": "all", "All crime (excluding ASB)": "all-crime", "Anti-social behaviour only": "asb", "Choose types": "chosen"}
@@ -370,7 +372,7 @@ def active_title(sentence: str) -> None:
 def _cell(value) -> str:
     """One value as table text: whole numbers with thousands separators, others to 1 decimal."""
     value = value.item() if hasattr(value, "item") else value  # numpy scalars to Python ones
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+    if value is None or _is_pandas_na(value) or (isinstance(value, float) and value != value):
         return "–"
     if isinstance(value, bool):
         return "Yes" if value else "No"
@@ -381,20 +383,26 @@ def _cell(value) -> str:
     return str(value)
 
 
-def light_table(frame: pd.DataFrame, caption: str) -> str:
-    """``frame`` as a plain, accessible HTML table: a <caption>, column headers with
-    scope="col" and each row's first cell as its header (scope="row"). Every value is escaped.
+def _is_pandas_na(value) -> bool:
+    """pandas' missing value (a value cannot be one while pandas is not imported)."""
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and value is pandas.NA
+
+
+def light_table(frame: pd.DataFrame | list[dict], caption: str) -> str:
+    """``frame`` (a DataFrame, or rows as dicts with the same keys) as a plain, accessible HTML
+    table: a <caption>, column headers with scope="col" and each row's first cell as its header
+    (scope="row"). Every value is escaped; numeric columns are aligned right.
 
     For tables that need no sorting or scrolling: unlike ``st.dataframe`` it does not make the
     browser load Streamlit's 1.7 MB data-grid code, and its text is real text (found, copied,
     read aloud, zoomed). Wide tables scroll sideways inside a focusable region on a phone.
     """
-    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
-               for c in frame.columns[1:]]
+    columns, numeric, records = _table_parts(frame)
     head = "".join(f'<th scope="col"{cls}>{html.escape(str(c))}</th>' for c, cls in
-                   zip(frame.columns, ["", *(' class="ap-num"' if n else "" for n in numeric)]))
+                   zip(columns, ["", *(' class="ap-num"' if n else "" for n in numeric)]))
     rows = []
-    for record in frame.itertuples(index=False):
+    for record in records:
         first, *rest = (_cell(v) for v in record)
         rows.append(f'<tr><th scope="row">{html.escape(first)}</th>' + "".join(
             f'<td class="ap-num">{html.escape(c)}</td>' if num else f"<td>{html.escape(c)}</td>"
@@ -405,7 +413,25 @@ def light_table(frame: pd.DataFrame, caption: str) -> str:
             f"<tbody>{''.join(rows)}</tbody></table></div>")
 
 
-def table_alternative(frame: pd.DataFrame, label_text: str = "Show this as a table") -> None:
+def _table_parts(frame: pd.DataFrame | list[dict]) -> tuple[list, list[bool], list[tuple]]:
+    """Column names, whether each column after the first is numeric (not Yes/No), and the rows."""
+    if isinstance(frame, list):  # rows as dicts: no pandas needed (the map page's first run)
+        columns = list(frame[0]) if frame else []
+        records = [tuple(row.get(column) for column in columns) for row in frame]
+        numeric = [_all_numbers([record[index] for record in records]) for index in range(1, len(columns))]
+        return columns, numeric, records
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+               for c in frame.columns[1:]]
+    return list(frame.columns), numeric, list(frame.itertuples(index=False))
+
+
+def _all_numbers(values: list) -> bool:
+    """A column of numbers (blanks allowed), not of Yes/No."""
+    present = [value for value in values if value is not None]
+    return bool(present) and all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in present)
+
+
+def table_alternative(frame: pd.DataFrame | list[dict], label_text: str = "Show this as a table") -> None:
     """The numbers behind a chart or map, in a closed expander, as a light table."""
     what = label_text.removeprefix("Show ").removesuffix(" as a table")
     with st.expander(label_text):

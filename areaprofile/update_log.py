@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import pandas as pd
-
+from areaprofile import deferred_import
 from areaprofile.periods import label, shift
+
+pd = deferred_import.module("pandas")  # imported by the first function that uses it (see deferred_import)
 
 #: police.uk publishes a month roughly this many months after the month ends.
 PUBLICATION_LAG_MONTHS = 2
@@ -187,7 +188,7 @@ class Freshness:
 
 def freshness(store) -> Freshness:
     """The freshness facts for an open store (see :class:`areaprofile.query.Store`)."""
-    meta = dict(store.sql("SELECT key, value FROM meta").itertuples(index=False, name=None))
+    meta = dict(store.rows("SELECT key, value FROM meta")[1])
     history = runs(store.path)
     checks = [r for r in history if r.get("status") != "failed" or r.get("latest_published")]
     last = history[-1] if history else None

@@ -15,9 +15,9 @@ def test_map_sentence_names_the_highest_and_lowest_shape_of_the_map_table(built_
     months = profile.loaded_months(store)
     selection = profile.Selection(area=None, period=preset_period("Last 12 months", months[-1]), crime_types=None)
     features = profile.map_features(store, selection, level)
-    table = profile.map_table(features).sort_values([measure, "count"], ascending=False)
+    table = sorted(profile.map_table(features), key=lambda row: (row[measure], row["count"]), reverse=True)
     sentence = profile.map_sentence(features, selection, measure)
-    top, bottom = table.iloc[0], table.iloc[-1]
+    top, bottom = table[0], table[-1]
     shown = (lambda value: f"{value:,}") if measure == "count" else (lambda value: f"{value:,.1f}")
     highest, lowest = sentence.split("; lowest is ")
     assert highest.startswith(f"{selection.period.label}, ")

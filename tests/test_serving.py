@@ -1,7 +1,8 @@
 """serve.py's warm-up: it loads what the pages need (never streamlit_folium, which must register
 itself inside a script run, nor the heavy libraries no page needs: scipy.stats, geopandas, and
-altair, as the charts are Vega-Lite dicts), freezes what it made out of the collector's way, and a
-missing store only means a logged warning, never a crash."""
+altair, as the charts are Vega-Lite dicts), the map page's part first and without pandas, freezes
+what it made out of the collector's way, and a missing store only means a logged warning, never a
+crash."""
 
 from __future__ import annotations
 
@@ -59,6 +60,103 @@ def test_warm_loads_the_pages_modules_but_not_the_map_component(warmed):
     assert modules == str(["areaprofile.hotspots", "areaprofile.maps", "duckdb", "pandas"])
     # What the imports made is frozen, out of the collector's way after every script run.
     assert int(frozen.split()[1]) > 100_000, frozen
+
+
+FIRST_MAP = """
+import sys
+from areaprofile import serving
+serving._warm_first_map()
+import folium.utilities
+print("warmed", "pandas" in sys.modules, "pyarrow" in sys.modules, folium.utilities.pd is None)
+from streamlit.testing.v1 import AppTest
+page = AppTest.from_file(sys.argv[1], default_timeout=120)
+page.switch_page("views/map.py")
+page.run()
+print("exceptions", [exception.message for exception in page.exception])
+print("title", page.title[0].value)
+print("table", any("Show the map's numbers as a table" == expander.label for expander in page.expander))
+area = AppTest.from_file(sys.argv[1], default_timeout=120)
+area.switch_page("views/map.py")
+area.query_params["area"] = "Keynsham"
+area.run()
+print("area", [exception.message for exception in area.exception], area.title[0].value)
+print("map page", "pandas" in sys.modules, "pyarrow" in sys.modules)
+"""
+
+
+def test_the_first_map_is_drawn_before_pandas_is_imported(built_store):
+    """The warm-up's first part and the map page's first run (the real page, on the real store)
+    do not import pandas: its 0.25-0.4 s comes after the first map, in the warm-up's second part.
+    folium, imported in the first part, does without pandas for good; pyarrow (which Streamlit
+    imports for any component) is imported by the warm-up, before the page needs it."""
+    app = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "app.py")
+    done = subprocess.run([sys.executable, "-c", FIRST_MAP, app], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "AREAPROFILE_STORE": str(built_store)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.strip().splitlines()[-6:]
+    assert lines == ["warmed False True True", "exceptions []", "title Map: All B&NES", "table True",
+                     "area [] Map: Keynsham", "map page False True"], done.stdout[-2000:]
+
+
+def test_plain_component_values_are_never_tables_to_streamlit():
+    """The map component's plain values (text, numbers, lists and dicts of them) are answered "not a
+    table" without importing pandas; Streamlit's own answer for them is the same, and anything
+    else (a DataFrame) is still asked of Streamlit."""
+    import pandas as pd
+    from streamlit import dataframe_util
+    from streamlit.components.v1 import custom_component
+
+    from areaprofile import serving
+
+    serving._component_values_checked_without_pandas()
+    plain = [["a", "b"], {"lat": 51.38, "lng": -2.36}, [{"a": 1}, {"b": None}], {"zoom": [1, 2.5, True]}, (1, "x"),
+             {"outer": {"inner": [[1, 2], [3, 4]]}}, [], {}]
+    for value in plain:
+        assert serving._plain_values(value), value
+        assert dataframe_util.is_dataframe_like(value) is False, value
+        assert custom_component.is_dataframe_like(value) is False, value
+    frame = pd.DataFrame({"a": [1]})
+    assert not serving._plain_values(frame) and not serving._plain_values([frame]) and not serving._plain_values({1: "a"})
+    assert custom_component.is_dataframe_like(frame) is True
+
+
+def test_folium_imported_without_pandas_leaves_other_threads_their_pandas():
+    """The warm-up refuses pandas only to its own thread, and only while it imports folium."""
+    script = """
+import sys, threading
+from areaprofile import serving
+seen = {}
+with serving._without_pandas():
+    other = threading.Thread(target=lambda: seen.update(other=__import__("pandas").__name__))
+    other.start(); other.join()
+    try:
+        import pandas.io  # its parent is there now: the finder is not asked for "pandas" again
+        seen["inside"] = "imported"
+    except ImportError as error:
+        seen["inside"] = str(error)
+print(seen["other"], seen["inside"], any(type(finder).__name__ == "_NoPandasInThread" for finder in sys.meta_path))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["pandas", "imported", "False"]
+
+
+def test_folium_import_in_the_warm_up_finds_no_pandas_until_another_thread_loads_it():
+    script = """
+import sys
+from areaprofile import serving
+with serving._without_pandas():
+    try:
+        import pandas
+        print("imported")
+    except ModuleNotFoundError as error:
+        print("refused:", error.name)
+import pandas
+print(pandas.__name__)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines() == ["refused: pandas", "pandas"]
 
 
 def test_warm_leaves_no_module_file_for_the_map_components_lookup(warmed):

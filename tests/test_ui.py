@@ -33,5 +33,8 @@ def test_light_table_holds_every_row_of_the_map_table(built_store):
     table = profile.map_table(profile.map_features(store, selection, "lsoa"))
     out = ui.light_table(table, "LSOAs")
     rows = re.findall(r'<tr><th scope="row">(.*?)</th>', out)
-    assert rows == [html.escape(str(v)) for v in table.iloc[:, 0]]
-    assert all(f">{int(c):,}<" in out for c in table["count"])
+    assert rows == [html.escape(str(row["code"])) for row in table]
+    assert all(f">{row['count']:,}<" in out for row in table)
+    assert [row["count"] for row in table] == sorted((row["count"] for row in table), reverse=True)
+    # The same rows as a DataFrame (how the other pages pass theirs) make the same table.
+    assert ui.light_table(pd.DataFrame(table), "LSOAs") == out

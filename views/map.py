@@ -33,7 +33,7 @@ level, measure = LEVELS[level_label], MEASURES[measure_label]
 with ui.progress(f"Preparing the map: counting records in each {UNITS[level]}..."):
     features = ui.get(profile.map_features, selection, level)
 table = profile.map_table(features)
-if table.empty:
+if not table:
     st.info("No boundaries to show for this choice.")
     st.stop()
 ui.active_title(profile.map_sentence(features, selection, measure))
@@ -76,9 +76,8 @@ caveat_words = " ".join(ui.settings().caveats_for(None))
 st.caption("Locations are approximate (police.uk snap points). Per-resident rates mislead where few people live but "
            "many visit: compare per km² there." + (f" {caveat_words}" if caveat_words else "")
            + (f" {places.RESIDENTS_NOTE}" if level == "parish" else ""))
-ui.table_alternative(
-    table.rename(columns={"name": "Name", "code": "Code", "count": "Records", "rate_per_1000": "Per 1,000 residents",
-                          "per_km2": "Per km²", "population": "Residents (Census 2021)", "ward": "Ward", "area": "Area"}),
-    "Show the map's numbers as a table",
-)
+HEADINGS = {"name": "Name", "code": "Code", "count": "Records", "rate_per_1000": "Per 1,000 residents",
+            "per_km2": "Per km²", "population": "Residents (Census 2021)", "ward": "Ward", "area": "Area"}
+ui.table_alternative([{HEADINGS.get(key, key): value for key, value in row.items()} for row in table],
+                     "Show the map's numbers as a table")
 ui.footer()
