@@ -15,6 +15,7 @@ LEVELS = {f"Areas (the {ui.how_many(len(ui.area_names()))} {ui.get(profile.schem
 if selection.area and any(p.kind == "parish" for p in ui.get(places.places_in, selection.area)):
     LEVELS[f"Parishes of {selection.area}"] = "parish"
 UNITS = {"area": "area", "ward": "ward", "parish": "parish", "lsoa": "LSOA"}
+PLURALS = {"area": "areas", "ward": "wards", "parish": "parishes", "lsoa": "LSOAs"}
 default_level = selection.place[0] if selection.place else "lsoa" if selection.area else "area"
 MEASURES = {"Records": "count", "Per 1,000 residents": "rate_per_1000", "Per km²": "per_km2"}
 controls = st.columns([2, 2, 2])
@@ -46,7 +47,7 @@ tooltip = [("count", "Records"), ("rate_per_1000", "Per 1,000 residents"), ("per
 m = maps.choropleth_map(
     features, measure, "name", tooltip, tiles="OpenStreetMap" if tiles_on else None,
     legend_title=f"{measure_label}, {selection.period.label}",
-    legend_note=f"{len(table)} {level_label.split(' (')[0].lower()}; grey = no data",
+    legend_note=f"{len(table)} {PLURALS[level] if len(table) != 1 else UNITS[level]}; grey = no data",
     keep_fields=["code", "name", "count", "rate_per_1000", "per_km2", "population"],
     labels=level != "lsoa",
     unit=UNITS[level],

@@ -66,6 +66,20 @@ def test_profile_headlines_equal_the_cli(server, app_page, built_store, capsys):
     assert shown[:2] == [crime[0]["count"], asb[0]["count"]]
 
 
+def test_map_legend_counts_an_areas_lsoas_in_plain_words(server, app_page, built_store):
+    """Keynsham's LSOA map says how many LSOAs it shades ("18 LSOAs", once "18 lsoas")."""
+    from areaprofile import profile, query
+    from areaprofile.periods import preset_period
+
+    store = query.open_store(built_store)
+    selection = profile.Selection(area="Keynsham", period=preset_period("Last 3 months", profile.loaded_months(store)[-1]))
+    shapes = len(profile.map_table(profile.map_features(store, selection, "lsoa")))
+    app = app_page(server, "/map?area=Keynsham&period=last-3-months&types=all")
+    app.wait_for_map_paths(shapes)
+    legend = next(frame for frame in app.page.frames if frame.locator(".ap-legend").count()).locator(".ap-legend")
+    assert f"{shapes} LSOAs; grey = no data" in legend.first.inner_text()
+
+
 def test_map_click_shows_that_polygons_numbers(server, app_page, built_store, capsys):
     app = app_page(server, "/map?area=All+B%26NES&period=last-12-months&types=asb")
     app.wait_for_map_paths(5)
