@@ -26,7 +26,12 @@ class DeferredModule:
         return getattr(self.loaded(), attribute)
 
     def loaded(self) -> ModuleType:
-        return importlib.import_module(self._name)
+        """The module, imported at the first call and kept: per-row uses (``pd.isna`` in a loop)
+        then cost an attribute lookup, not an import-system call each."""
+        module = self.__dict__.get("_module")
+        if module is None:
+            module = self.__dict__["_module"] = importlib.import_module(self._name)
+        return module
 
     def __repr__(self) -> str:
         return f"<deferred module {self._name!r}>"
