@@ -182,7 +182,7 @@ def _kde(train, lags, grid):
 
 
 def _gi_star(train, lags, grid):
-    return hotspots.gi_star_z(train.sum(axis=0), grid.adjacency)
+    return hotspots.gi_star_z(train.sum(axis=0), grid.neighbours)
 
 
 def _smoothed(weight: float):

@@ -32,9 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import special  # not scipy.stats (~45 MiB): the normal tail is special.ndtr
 
-from areaprofile import hotspots, memo, query
+from areaprofile import distributions, hotspots, memo, query
 from areaprofile.periods import Period, month_list, shift
 from areaprofile.query import Store
 
@@ -104,7 +103,7 @@ def mann_kendall_many(series) -> MannKendall:
         root = np.sqrt(var_s)
         z = np.where(s > 0, (s - 1) / root, np.where(s < 0, (s + 1) / root, 0.0))
     z = np.where(var_s > 0, z, 0.0)
-    p = 2 * special.ndtr(-np.abs(z))  # two-sided: 2 P(Z >= |z|)
+    p = 2 * np.array([distributions.normal_upper_tail(abs(value)) for value in z.ravel()]).reshape(z.shape)  # 2 P(Z >= |z|)
     tau = s / (n * (n - 1) / 2) if n > 1 else np.zeros(len(s))
     return MannKendall(s, var_s, z, p, tau)
 
@@ -236,8 +235,8 @@ def trends(store: Store, selection, alpha: float = hotspots.FDR_ALPHA) -> Trends
         counts = cube[[where[m] for m in month_list(quarter.start, quarter.end)]].sum(axis=0)
         series[:, q] = counts
         if counts.sum() > 0 and counts.var() > 0 and g.n > 2:
-            z = hotspots.gi_star_z(counts, g.adjacency)
-            q_values = hotspots.benjamini_hochberg(hotspots.gi_star_exact_p(counts, g.adjacency))
+            z = hotspots.gi_star_z(counts, g.neighbours)
+            q_values = hotspots.benjamini_hochberg(hotspots.gi_star_exact_p(counts, g.neighbours))
             hot[:, q] = (q_values <= alpha) & (np.nan_to_num(z) > 0)
     trend = mann_kendall_many(series) if len(used) > 1 else MannKendall(np.zeros(g.n), np.zeros(g.n), np.zeros(g.n), np.ones(g.n), np.zeros(g.n))
     labels = classify(hot, trend.tau, trend.p) if len(used) >= MIN_QUARTERS else np.full(g.n, NOT_HOT, dtype=object)

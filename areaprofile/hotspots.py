@@ -38,16 +38,14 @@ read-only.
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy import ndimage, special  # not scipy.stats: the same tails, without its ~45 MiB and 0.5 s
 
-from areaprofile import metrics, osgb, query
+from areaprofile import distributions, metrics, osgb, query
 from areaprofile.errors import AreaprofileError
 from areaprofile.memo import memoised
 from areaprofile.periods import Period, month_list
@@ -142,32 +140,28 @@ class Grid:
         return {"type": "Polygon", "coordinates": [[[round(float(a), 5), round(float(b), 5)] for a, b in zip(lon, lat)]]}
 
     @cached_property
-    def adjacency(self):
-        """Binary queen adjacency (the eight surrounding cells) as a scipy CSR matrix, no diagonal."""
-        from scipy import sparse
-
-        rows, cols = [], []
+    def neighbours(self) -> np.ndarray:
+        """(n, 8) array: the cell number of each cell's eight surrounding cells (queen adjacency),
+        -1 where there is none. NumPy, not a scipy.sparse matrix: the served pages need no scipy."""
         index = np.pad(self.raster_index, 1, constant_values=-1)
-        centre = index[1:-1, 1:-1]
-        for dx in (-1, 0, 1):
-            for dy in (-1, 0, 1):
-                if dx == 0 and dy == 0:
-                    continue
-                other = index[1 + dx:index.shape[0] - 1 + dx, 1 + dy:index.shape[1] - 1 + dy]
-                both = (centre >= 0) & (other >= 0)
-                rows.append(centre[both])
-                cols.append(other[both])
-        rows, cols = np.concatenate(rows), np.concatenate(cols)
-        return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(self.n, self.n))
+        at = (self.ix - self.origin[0], self.iy - self.origin[1])
+        around = [index[1 + dx:index.shape[0] - 1 + dx, 1 + dy:index.shape[1] - 1 + dy][at]
+                  for dx in (-1, 0, 1) for dy in (-1, 0, 1) if dx or dy]
+        return np.stack(around, axis=1) if around else np.empty((0, 8), dtype=np.int64)
 
     @cached_property
     def weights(self):
-        """libpysal W of the queen adjacency (Gi* adds each cell itself)."""
+        """libpysal W of the queen adjacency (Gi* adds each cell itself), for esda's permutations."""
         from libpysal.weights import W
+        from scipy import sparse
 
+        rows = np.repeat(np.arange(self.n), self.neighbours.shape[1])
+        cols = self.neighbours.ravel()
+        known = cols >= 0
+        adjacency = sparse.csr_matrix((np.ones(known.sum()), (rows[known], cols[known])), shape=(self.n, self.n))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return W.from_sparse(self.adjacency)
+            return W.from_sparse(adjacency)
 
     def to_raster(self, values: np.ndarray) -> np.ndarray:
         raster = np.zeros(self.shape, dtype=float)
@@ -179,8 +173,23 @@ class Grid:
 
     def smooth(self, values: np.ndarray, sigma_cells: float) -> np.ndarray:
         """Gaussian kernel smoothing (sigma in cells) of per-cell values; nothing leaks outside."""
-        raster = ndimage.gaussian_filter(self.to_raster(values), sigma_cells, mode="constant", truncate=3.0)
-        return self.from_raster(raster)
+        return self.from_raster(gaussian_blur(self.to_raster(values), sigma_cells))
+
+
+def gaussian_blur(raster: np.ndarray, sigma: float, truncate: float = 3.0) -> np.ndarray:
+    """``scipy.ndimage.gaussian_filter(raster, sigma, mode="constant", truncate=truncate)`` in NumPy:
+    the normalised kernel out to ``truncate`` sigmas, one pass per axis, zeros beyond the edge."""
+    radius = int(truncate * sigma + 0.5)
+    offsets = np.arange(-radius, radius + 1)
+    kernel = np.exp(-0.5 * (offsets / sigma) ** 2)
+    kernel /= kernel.sum()
+    blurred = np.asarray(raster, dtype=float)
+    for axis in range(blurred.ndim):
+        along = np.moveaxis(blurred, axis, 0)
+        padded = np.pad(along, [(radius, radius)] + [(0, 0)] * (along.ndim - 1))
+        summed = sum(weight * padded[i:i + along.shape[0]] for i, weight in enumerate(kernel))
+        blurred = np.moveaxis(summed, 0, axis)
+    return blurred
 
 
 def _area_geometry(store: Store, area: str | None):
@@ -295,26 +304,19 @@ def benjamini_hochberg(p_values) -> np.ndarray:
     return np.clip(q, 0.0, 1.0)
 
 
-def binomial_upper_tail(k, n, share) -> np.ndarray:
-    """P(X >= k) for X ~ Binomial(n, share), elementwise (scipy.stats.binom.sf(k - 1, n, share))."""
-    k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
-    with np.errstate(invalid="ignore"):
-        tail = special.bdtrc(np.floor(k) - 1, n, share)
-    return np.where(k <= 0, 1.0, np.where(k > n, 0.0, tail))
+def window_sums(values, neighbours: np.ndarray) -> np.ndarray:
+    """Each cell's value plus its neighbours' (the Gi* window, the cell itself included)."""
+    values = np.asarray(values)
+    padded = np.append(values, np.zeros(1, dtype=values.dtype))  # neighbour -1 (none) reads this 0
+    return values + padded[neighbours].sum(axis=1)
 
 
-def poisson_upper_tail(k: float, mean: float) -> float:
-    """P(X >= k) for X ~ Poisson(mean) (scipy.stats.poisson.sf(k - 1, mean))."""
-    return 1.0 if k <= 0 else float(special.pdtrc(math.floor(k) - 1, mean))
+def window_sizes(neighbours: np.ndarray) -> np.ndarray:
+    """How many cells each cell's Gi* window holds (itself and its neighbours)."""
+    return 1 + (neighbours >= 0).sum(axis=1)
 
 
-def negative_binomial_upper_tail(k: float, size: float, prob: float) -> float:
-    """P(X >= k) for X ~ NegativeBinomial(size, prob), failures before ``size`` successes
-    (scipy.stats.nbinom.sf(k - 1, size, prob)): the regularised incomplete beta I_{1-prob}(k, size)."""
-    return 1.0 if k <= 0 else float(special.betainc(math.floor(k), size, 1.0 - prob))
-
-
-def gi_star_z(values: np.ndarray, adjacency) -> np.ndarray:
+def gi_star_z(values: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
     """Analytical Getis-Ord Gi* z-scores with binary weights (self included), as esda computes them.
 
     Used by :func:`hot_cells` and the accuracy evaluation; a test checks it against esda.
@@ -324,8 +326,8 @@ def gi_star_z(values: np.ndarray, adjacency) -> np.ndarray:
     total = y.sum()
     if n < 2 or total <= 0:
         return np.full(n, np.nan)
-    window = adjacency @ y + y
-    cardinality = np.asarray(adjacency.sum(axis=1)).ravel() + 1.0
+    window = window_sums(y, neighbours)
+    cardinality = window_sizes(neighbours).astype(float)
     mean = total / n
     variance = (y ** 2).mean() - mean ** 2
     if variance <= 0:
@@ -336,7 +338,7 @@ def gi_star_z(values: np.ndarray, adjacency) -> np.ndarray:
         return (window / total - expected) / np.sqrt(var_g)
 
 
-def gi_star_exact_p(values, adjacency) -> np.ndarray:
+def gi_star_exact_p(values, neighbours: np.ndarray) -> np.ndarray:
     """Exact upper-tail p-value of each cell's Gi* window (the cell and its neighbours).
 
     Gi* with binary weights is the window's share of all records, so under Gi*'s own null
@@ -352,8 +354,8 @@ def gi_star_exact_p(values, adjacency) -> np.ndarray:
     if n == 0 or y.sum() == 0:
         return np.ones(n)
     pmf = np.bincount(y) / n
-    window = np.asarray(adjacency @ y + y, dtype=np.int64)
-    size = np.asarray(adjacency.sum(axis=1)).ravel().astype(np.int64) + 1
+    window = window_sums(y, neighbours)
+    size = window_sizes(neighbours)
     p = np.ones(n)
     convolved = np.array([1.0])
     for m in range(1, int(size.max()) + 1):
@@ -391,7 +393,7 @@ def hot_cells(store: Store, selection, alpha: float = FDR_ALPHA, cell_m: int = C
     z = np.full(g.n, np.nan)
     p_sim = np.full(g.n, np.nan)
     if y.sum() > 0 and y.var() > 0 and g.n > 2:
-        z = gi_star_z(y, g.adjacency)
+        z = gi_star_z(y, g.neighbours)
     if permutations and y.sum() > 0 and y.var() > 0 and g.n > 2:
         from esda import G_Local
 
@@ -402,7 +404,7 @@ def hot_cells(store: Store, selection, alpha: float = FDR_ALPHA, cell_m: int = C
         # Upper tail only (esda's own p_sim is folded to the nearer tail).
         simulated = np.asarray(result.rGs, dtype=float)
         p_sim = (np.sum(simulated >= result.Gs[:, None] - 1e-12, axis=1) + 1) / (permutations + 1)
-    p = gi_star_exact_p(y, g.adjacency)
+    p = gi_star_exact_p(y, g.neighbours)
     q = benjamini_hochberg(p)
     hot = (q <= alpha) & (np.nan_to_num(z) > 0)
     east, north = g.centroids
@@ -637,7 +639,7 @@ def emerging_test(now: np.ndarray, before: np.ndarray) -> tuple[np.ndarray, np.n
     share = total_now / (total_now + total_before)
     trials = now + before
     expected = trials * share
-    p = binomial_upper_tail(now, trials, share)
+    p = np.array([distributions.binomial_upper_tail(k, n, share) for k, n in zip(now, trials)])
     return expected, p, benjamini_hochberg(p)
 
 
@@ -699,10 +701,10 @@ def snap_outlier_p(counts) -> np.ndarray:
         if m <= 0:
             p[i] = 0.0 if c[i] > 0 else 1.0
         elif v <= m:
-            p[i] = poisson_upper_tail(c[i], m)
+            p[i] = distributions.poisson_upper_tail(c[i], m)
         else:
             r = m * m / (v - m)
-            p[i] = negative_binomial_upper_tail(c[i], r, r / (r + m))
+            p[i] = distributions.negative_binomial_upper_tail(c[i], r, r / (r + m))
     return p
 
 

@@ -135,3 +135,16 @@ def test_grid_smoothing_spreads_to_neighbours_symmetrically():
     assert smoothed[east] == pytest.approx(smoothed[west]) and 0 < smoothed[east] < smoothed[middle]
     # The kernel reaches three cells each way, so the 7 x 7 block keeps (almost) all the mass.
     assert smoothed.sum() == pytest.approx(10.0, rel=0.01)
+
+
+@pytest.mark.parametrize("sigma", [0.6, 1.0, 1.5, 4.0])
+def test_grid_smoothing_equals_scipy_gaussian_filter(sigma):
+    """The NumPy blur is scipy.ndimage.gaussian_filter (zeros beyond the edge), which the server no
+    longer imports; also where the kernel is wider than the raster."""
+    from scipy import ndimage
+
+    from areaprofile.hotspots import gaussian_blur
+
+    raster = np.random.default_rng(5).poisson(2.0, (23, 9)).astype(float)
+    want = ndimage.gaussian_filter(raster, sigma, mode="constant", truncate=3.0)
+    np.testing.assert_allclose(gaussian_blur(raster, sigma), want, rtol=1e-12, atol=1e-14)

@@ -73,20 +73,18 @@ def test_fdr_cut_is_stricter_than_p_below_5_percent(store):
 
 
 def test_exact_gi_star_p_by_hand():
-    from scipy import sparse
-
     # A strip of three cells 0 - 1 - 2 with counts 0, 0, 3. Counts drawn at random from {0, 0, 3}:
     # P(draw 0) = 2/3, P(draw 3) = 1/3. Windows: cell 0 = {0, 1} (2 cells, sum 0), cell 1 = {0, 1, 2}
     # (3 cells, sum 3), cell 2 = {1, 2} (2 cells, sum 3).
     # p0 = P(sum of 2 draws >= 0) = 1; p1 = P(3 draws >= 3) = 1 - (2/3)^3 = 19/27;
     # p2 = P(2 draws >= 3) = 1 - (2/3)^2 = 5/9.
-    adjacency = sparse.csr_matrix(np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], dtype=float))
-    p = hotspots.gi_star_exact_p([0, 0, 3], adjacency)
+    neighbours = np.array([[1, -1], [0, 2], [1, -1]])
+    p = hotspots.gi_star_exact_p([0, 0, 3], neighbours)
     assert p == pytest.approx([1.0, 19 / 27, 5 / 9])
     # Counts 2, 1, 0 (draws: 0, 1, 2 each 1/3). Cell 1's window sums to 3 over 3 draws:
     # P(sum >= 3) = 1 - P(sum <= 2); sums of three draws from {0,1,2}: 27 outcomes, sum 0: 1, sum 1: 3,
     # sum 2: 6 -> P(sum <= 2) = 10/27, p1 = 17/27.
-    assert hotspots.gi_star_exact_p([2, 1, 0], adjacency)[1] == pytest.approx(17 / 27)
+    assert hotspots.gi_star_exact_p([2, 1, 0], neighbours)[1] == pytest.approx(17 / 27)
 
 
 def test_sparse_counts_do_not_make_single_records_hot(store):
@@ -96,7 +94,7 @@ def test_sparse_counts_do_not_make_single_records_hot(store):
     cells = hotspots.hot_cells(store, selection).sort_values("_cell")
     grid = hotspots.grid(store, "Keynsham")
     counts = cells["count"].to_numpy()
-    window = grid.adjacency @ counts + counts
+    window = hotspots.window_sums(counts, grid.neighbours)
     hot = (cells["flag"] == "hot").to_numpy()
     assert (window[hot] >= 2).all()
     lone = (window == 1)
@@ -181,26 +179,27 @@ def test_snap_outlier_rule_by_hand():
     assert list(hotspots.snap_outlier_p([3, 4])) == [1.0, 1.0]  # too few points to judge
 
 
-def test_tails_equal_scipy_stats():
-    # The page path uses scipy.special (scipy.stats costs ~45 MiB of server memory); the numbers are
-    # scipy.stats' own, ties and zeros included.
+def test_benjamini_hochberg_equals_scipy():
     from scipy import stats
 
-    rng = np.random.default_rng(12)
-    now, before = rng.integers(0, 40, 400).astype(float), rng.integers(0, 40, 400).astype(float)
-    now[:6], before[3:9] = 0, 0
-    share = now.sum() / (now.sum() + before.sum())
-    assert hotspots.binomial_upper_tail(now, now + before, share) == pytest.approx(
-        stats.binom.sf(now - 1, now + before, share), abs=1e-12)
-    p = np.round(rng.random(300), 2)  # many ties
+    p = np.round(np.random.default_rng(12).random(300), 2)  # many ties
     assert hotspots.benjamini_hochberg(p) == pytest.approx(stats.false_discovery_control(p, method="bh"), abs=1e-12)
-    for count in (0, 1, 2, 7, 40, 120):
-        for mean in (0.2, 3.5, 30.0):
-            assert hotspots.poisson_upper_tail(count, mean) == pytest.approx(stats.poisson.sf(count - 1, mean), abs=1e-12)
-            for size in (0.3, 2.0, 45.0):
-                prob = size / (size + mean)
-                assert hotspots.negative_binomial_upper_tail(count, size, prob) == pytest.approx(
-                    stats.nbinom.sf(count - 1, size, prob), abs=1e-12)
+
+
+@pytest.mark.parametrize("area", ["Keynsham", None])
+def test_grid_neighbours_are_the_eight_surrounding_cells(store, area):
+    """The Gi* window from the neighbour table equals a count of the cells around each cell by
+    their grid positions, and libpysal's weights (for esda) hold the same pairs."""
+    grid = hotspots.grid(store, area)
+    position = {(x, y): i for i, (x, y) in enumerate(zip(grid.ix, grid.iy))}
+    for i in range(0, grid.n, 7):
+        around = {position[(grid.ix[i] + dx, grid.iy[i] + dy)] for dx in (-1, 0, 1) for dy in (-1, 0, 1)
+                  if (dx or dy) and (grid.ix[i] + dx, grid.iy[i] + dy) in position}
+        assert set(grid.neighbours[i][grid.neighbours[i] >= 0]) == around
+    counts = hotspots.cell_counts(store, area, YEAR.start, YEAR.end, None)
+    sparse_weights = grid.weights.sparse
+    np.testing.assert_array_equal(hotspots.window_sums(counts, grid.neighbours), sparse_weights @ counts + counts)
+    np.testing.assert_array_equal(hotspots.window_sizes(grid.neighbours), np.asarray(sparse_weights.sum(axis=1)).ravel() + 1)
 
 
 def test_snap_point_flags_on_real_data(store):

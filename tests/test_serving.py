@@ -1,5 +1,5 @@
 """serve.py's warm-up: it loads what the pages need (never streamlit_folium, which must register
-itself inside a script run, nor the heavy libraries no page needs: scipy.stats, geopandas, and
+itself inside a script run, nor the heavy libraries no page needs: scipy, geopandas, and
 altair, as the charts are Vega-Lite dicts), the map page's part first and without pandas, freezes
 what it made out of the collector's way, and a missing store only means a logged warning, never a
 crash."""
@@ -23,7 +23,7 @@ from areaprofile import serving
 serving.warm()
 print("templates compiled from text", len(parsed))
 print(sorted(m for m in ("areaprofile.maps", "areaprofile.hotspots", "altair", "duckdb", "pandas",
-                         "streamlit_folium", "weasyprint", "matplotlib", "scipy.stats", "geopandas")
+                         "streamlit_folium", "weasyprint", "matplotlib", "scipy", "geopandas")
              if m in sys.modules))
 import inspect
 print("unresolved", sum(1 for name, module in list(sys.modules.items())
@@ -96,6 +96,36 @@ def test_the_first_map_is_drawn_before_pandas_is_imported(built_store):
     lines = done.stdout.strip().splitlines()[-6:]
     assert lines == ["warmed False True True", "exceptions []", "title Map: All B&NES", "table True",
                      "area [] Map: Keynsham", "map page False True"], done.stdout[-2000:]
+
+
+EVERY_PAGE = """
+import sys
+from streamlit.testing.v1 import AppTest
+pages = ["views/area_profile.py", "views/map.py", "views/hotspots.py", "views/compare_areas.py", "views/concerns.py",
+         "views/measures.py", "views/forum_update.py", "views/manage_concerns.py", "views/data_sources.py",
+         "views/add_data.py"]
+for area in (None, "Keynsham"):
+    for page in pages:
+        run = AppTest.from_file(sys.argv[1], default_timeout=300)
+        run.switch_page(page)
+        if area:
+            run.query_params["area"] = area
+        run.run()
+        print(page, area, [exception.message for exception in run.exception], "scipy" in sys.modules)
+"""
+
+
+def test_no_page_imports_scipy(built_store, tmp_path):
+    """scipy.special alone adds 13 MiB to the server for good (scipy.ndimage and scipy.sparse 3
+    more): every page, for the whole partnership and for one area, runs on areaprofile's own
+    distributions and NumPy instead. Run in a fresh process, page after page, on the real store."""
+    app = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "app.py")
+    done = subprocess.run([sys.executable, "-c", EVERY_PAGE, app], capture_output=True, text=True, timeout=900,
+                          env={**os.environ, "AREAPROFILE_STORE": str(built_store),
+                               "AREAPROFILE_REGISTER": str(tmp_path / "register.sqlite")})
+    assert done.returncode == 0, done.stderr[-2000:]
+    runs = done.stdout.strip().splitlines()[-20:]
+    assert len(runs) == 20 and all(run.endswith("[] False") for run in runs), done.stdout[-3000:]
 
 
 def test_plain_component_values_are_never_tables_to_streamlit():
