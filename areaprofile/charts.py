@@ -136,6 +136,8 @@ def funnel_chart(points: pd.DataFrame, curves: pd.DataFrame, name: str = "Area",
 
     dot = {"x": _field(residents, "quantitative", title=residents),
            "y": _field("Per 1,000 residents", "quantitative", title=rate_title)}
+    top = max(points["Per 1,000 residents"].max(), curves["Upper"].max() if len(curves) else 0)
+    points = points.assign(_shift=label_shifts(points[residents], points["Per 1,000 residents"], points[name], top))
     return {
         "datasets": {"curves": curves, "points": points},
         "height": 360,
@@ -147,17 +149,50 @@ def funnel_chart(points: pd.DataFrame, curves: pd.DataFrame, name: str = "Area",
              "mark": {"type": "point", "size": 120, "filled": True, "color": CRIME_COLOUR},
              "encoding": dot | {"tooltip": [_field(name, "nominal"), _field(count, "quantitative", format=","),
                                             _field("Per 1,000 residents", "quantitative", format=".1f")]}},
-            _dot_labels(name, dot, "left", dx=10, right_hand=False),
-            _dot_labels(name, dot, "right", dx=-10, right_hand=True),
+            *(_dot_labels(name, dot, right_hand, shift) for right_hand in (False, True) for shift in LABEL_SHIFTS),
         ],
     }
 
 
-def _dot_labels(name: str, dot: dict[str, Any], align: str, dx: int, right_hand: bool) -> dict[str, Any]:
-    """Names beside the dots: right of a dot, or left of it when the dot lies past 70% of the
-    largest x value, so no name is cut off at the chart's right edge."""
+#: Pixels a dot's name moves up (negative) or down when it would print over another name.
+LABEL_SHIFTS = (0, -16, 16)
+#: A rough plot for placing names: ~650 x 360 px, 14 px bold text ~8.5 px a letter.
+_PLOT_PX = (650, 360)
+_LETTER_PX, _LINE_PX, _GAP_PX = 8.5, 16, 10
+
+
+def label_shifts(xs, ys, names, y_top: float) -> list[int]:
+    """For each dot, how far (px, one of :data:`LABEL_SHIFTS`) to move its name so that no two names
+    print over each other, as two close areas' names did (Chew Valley and Bathavon). Vega-Lite
+    places no labels itself; this is a rough layout in the plot's proportions, first dot first."""
+    xs, ys, names = list(map(float, xs)), list(map(float, ys)), list(map(str, names))
+    x_top = 1.1 * max(xs, default=1.0) or 1.0
+    y_top = y_top or 1.0
+    placed: list[tuple[float, float, float, float]] = []
+    shifts = []
+    for x, y, name in zip(xs, ys, names):
+        left = x / x_top * _PLOT_PX[0]
+        width = len(name) * _LETTER_PX
+        start = left - _GAP_PX - width if x > 0.7 * max(xs) else left + _GAP_PX  # as _dot_labels aligns it
+        middle = (1 - y / y_top) * _PLOT_PX[1]
+        for shift in LABEL_SHIFTS:
+            box = (start, start + width, middle + shift - _LINE_PX / 2, middle + shift + _LINE_PX / 2)
+            if not any(box[0] < other[1] and other[0] < box[1] and box[2] < other[3] and other[2] < box[3] for other in placed):
+                break
+        else:
+            shift, box = 0, (start, start + width, middle - _LINE_PX / 2, middle + _LINE_PX / 2)
+        placed.append(box)
+        shifts.append(shift)
+    return shifts
+
+
+def _dot_labels(name: str, dot: dict[str, Any], right_hand: bool, shift: int) -> dict[str, Any]:
+    """Names beside the dots moved by ``shift`` px: right of a dot, or left of it when the dot lies
+    past 70% of the largest x value, so no name is cut off at the chart's right edge."""
     return {"data": {"name": "points"},
             "transform": [{"joinaggregate": [{"op": "max", "field": dot["x"]["field"], "as": "_widest"}]},
-                          {"filter": f"(datum[{dot['x']['field']!r}] > 0.7 * datum._widest) == {str(right_hand).lower()}"}],
-            "mark": {"type": "text", "dx": dx, "align": align, "fontSize": 14, "fontWeight": "bold"},
+                          {"filter": f"(datum[{dot['x']['field']!r}] > 0.7 * datum._widest) == {str(right_hand).lower()}"
+                                     f" && datum._shift == {shift}"}],
+            "mark": {"type": "text", "dx": -10 if right_hand else 10, "dy": shift, "align": "right" if right_hand else "left",
+                     "fontSize": 14, "fontWeight": "bold"},
             "encoding": dot | {"text": _field(name, "nominal")}}

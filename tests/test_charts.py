@@ -102,3 +102,21 @@ def test_no_page_or_module_imports_altair():
             if any(n.split(".")[0] == "altair" for n in names):
                 importers.append(str(path.relative_to(ROOT)))
     assert not importers, f"these import altair: {importers}"
+
+
+def test_close_dots_names_do_not_print_over_each_other(specs):
+    """Chew Valley (10,500 residents, 38 per 1,000) and Bathavon (13,900, 36) sat on top of each
+    other on the Compare funnel; the real data's funnel now moves one of the two names."""
+    points = specs["funnel"]["datasets"]["points"].set_index("Area")
+    assert points.loc["Chew Valley", "_shift"] != points.loc["Bathavon", "_shift"]
+    assert set(points["_shift"]) <= set(charts.LABEL_SHIFTS)
+    # Every name is drawn by one text layer: one per side of the dot and shift.
+    texts = [layer for layer in specs["funnel"]["layer"] if layer["mark"]["type"] == "text"]
+    assert sorted((layer["mark"]["align"], layer["mark"]["dy"]) for layer in texts) == sorted(
+        (align, shift) for align in ("left", "right") for shift in charts.LABEL_SHIFTS)
+
+
+def test_far_apart_dots_keep_their_names_level():
+    assert charts.label_shifts([10_000, 60_000, 100_000], [30, 60, 45], ["Alpha", "Beta", "Gamma"], 80) == [0, 0, 0]
+    # Three names at one spot: level, above, below.
+    assert charts.label_shifts([10_000, 10_100, 10_200], [40, 40, 40], ["Alpha", "Beta", "Gamma"], 80) == [0, -16, 16]
