@@ -163,7 +163,7 @@ _LETTER_PX, _LINE_PX, _GAP_PX = 8.5, 16, 10
 
 def label_shifts(xs, ys, names, y_top: float) -> list[int]:
     """For each dot, how far (px, one of :data:`LABEL_SHIFTS`) to move its name so that no two names
-    print over each other, as two close areas' names did (Chew Valley and Bathavon). Vega-Lite
+    print over each other, as two small areas of similar size and rate did. Vega-Lite
     places no labels itself; this is a rough layout in the plot's proportions, first dot first."""
     xs, ys, names = list(map(float, xs)), list(map(float, ys)), list(map(str, names))
     x_top = 1.1 * max(xs, default=1.0) or 1.0
